@@ -1,0 +1,40 @@
+/* The command-line layer shared by cli/main.c and every cli/cmd_<name>.c.
+ * Only cli/ prints usage, calls exit or MPI_Abort. */
+#ifndef STRATA_CLI_H
+#define STRATA_CLI_H
+#include <mpi.h>
+#include <stdint.h>
+#include "strata/error.h"
+#include "strata/events.h"
+
+typedef struct strata_cli {
+  const char *cmd;               /* the subcommand's name */
+  MPI_Comm comm;                 /* duplicate of MPI_COMM_WORLD, MPI_ERRORS_RETURN */
+  int rank, size;
+  int verbosity;                 /* --verbosity N, -q (0), -v (2) */
+  int threads;                   /* --threads N: BLAS threads per rank (0 = auto) */
+  int nprow, npcol;              /* --grid RxC (0 = choose from the shape) */
+  strata_events_opts_t evopts;   /* --monitor, --monitor-file, --monitor-curve, --events-jsonl */
+  strata_events_t *ev;           /* created by main before run(), destroyed after */
+} strata_cli_t;
+
+/* One subcommand.  run() gets argv[0] = command name and the command's own options (the
+ * common ones are already removed); it returns a strata status (main agrees it over ranks,
+ * prints the message once and maps it to the exit code).  A usage problem returns
+ * strata_cli_usage(...).  usage is the full help text, starting with "Usage: strata <name>". */
+typedef struct strata_cmd {
+  const char *name;
+  const char *summary;
+  const char *usage;
+  int (*run)(strata_cli_t *cli, int argc, char **argv);
+} strata_cmd_t;
+
+/* Record a usage error (exit 1) with a message; returns STRATA_ERR_USAGE. */
+int strata_cli_usage(const char *fmt, ...) STRATA_PRINTF(1, 2);
+/* Parse numbers from option values; on failure record a usage error naming the option. */
+int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out);
+int strata_cli_double(const char *opt, const char *val, double min, double max, double *out);
+/* The text of the options every command takes (printed under each command's usage). */
+extern const char strata_cli_common_help[];
+
+#endif

@@ -1,0 +1,54 @@
+/* Helpers shared by the subcommands: usage errors and option-value parsing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+const char strata_cli_common_help[] =
+    "\nCommon options (every command):\n"
+    "  -q, --quiet            only errors\n"
+    "  -v, --verbose          more detail (--verbosity 0..3)\n"
+    "  --threads N            BLAS threads per rank (default: cores per node / ranks per node)\n"
+    "  --grid RxC             process grid shape (default: chosen from the data shape)\n"
+    "  --progress             print a progress line per iteration on stderr\n"
+    "  --monitor EP           publish progress on ZeroMQ: tcp://127.0.0.1:0 binds (0 = any port),\n"
+    "                         connect:tcp://HOST:PORT connects to a binding 'strata monitor'\n"
+    "  --monitor-file F       write the actual endpoint to F (for 'strata monitor --file F')\n"
+    "  --monitor-curve DIR    encrypt progress with CURVE keys from DIR\n"
+    "  --events-jsonl F       also append every progress event to F as JSON lines\n";
+
+int strata_cli_usage(const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return strata_err_set(STRATA_ERR_USAGE, __FILE__, __LINE__, __func__, "%s", msg);
+}
+
+int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  long long v = val ? strtoll(val, &end, 10) : 0;
+  if (!val || !*val || *end || errno)
+    return strata_cli_usage("%s wants an integer, got '%s'", opt, val ? val : "");
+  if (v < min || v > max)
+    return strata_cli_usage("%s must be between %lld and %lld, got %lld", opt, (long long)min,
+                            (long long)max, v);
+  *out = v;
+  return STRATA_OK;
+}
+
+int strata_cli_double(const char *opt, const char *val, double min, double max, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double v = val ? strtod(val, &end) : 0;
+  if (!val || !*val || *end || errno || v != v)
+    return strata_cli_usage("%s wants a number, got '%s'", opt, val ? val : "");
+  if (v < min || v > max)
+    return strata_cli_usage("%s must be between %g and %g, got %g", opt, min, max, v);
+  *out = v;
+  return STRATA_OK;
+}

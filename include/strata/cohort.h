@@ -1,0 +1,104 @@
+/* The cohort: samples (tumor regions) with patient ids and covariates, and views (omics layers),
+ * stored as a MuData .h5mu file (../shared/FORMATS.md).  Reading metadata, reading a view as a
+ * distributed matrix with collective hyperslab I/O, and writing a cohort in parallel.
+ * Implemented in io/; nothing numeric here. */
+#ifndef STRATA_COHORT_H
+#define STRATA_COHORT_H
+#include <mpi.h>
+#include <stdint.h>
+#include "strata/dmat.h"
+#include "strata/error.h"
+#include "strata/grid.h"
+#include "strata/partition.h"
+
+/* A dataframe column, decoded to strings (categoricals resolved, numbers printed %.17g,
+ * missing = NULL) plus its numeric value where it is numeric (NaN otherwise). */
+typedef struct strata_column {
+  char *name;
+  int is_numeric;   /* stored as int/float (1) or as strings/categorical (0) */
+  char **str;       /* [n] may contain NULL for missing */
+  double *num;      /* [n] or NULL when !is_numeric */
+} strata_column_t;
+
+typedef struct strata_view {
+  char *name;
+  int64_t nvar;         /* features */
+  char **var_names;     /* [nvar] */
+  int64_t nrows;        /* rows of the view's X (samples that have the view) */
+  uint32_t *obsmap;     /* [cohort nobs] 1-based row of each global sample in X, 0 = absent */
+  int dtype_bytes;      /* 4 (float32) or 8 (float64) as stored */
+  int is_sparse;        /* X stored as CSR (read densified, row blocks) */
+  char *likelihood;     /* "gaussian" | "bernoulli" | NULL (unknown; uns/strata/likelihood) */
+} strata_view_t;
+
+typedef struct strata_cohort {
+  char *path;
+  int64_t nobs;               /* global samples */
+  char **obs_names;           /* [nobs] sample ids */
+  int32_t *patient;           /* [nobs] patient index, 0..npatients-1 in order of first appearance */
+  int64_t npatients;
+  char **patient_names;       /* [npatients] */
+  char *patient_column;       /* name of the obs column used as patient id */
+  int ncols;                  /* other obs columns (covariates) */
+  strata_column_t *cols;      /* [ncols] */
+  int nviews;
+  strata_view_t *views;       /* [nviews] in mod-order */
+} strata_cohort_t;
+
+/* Collective over comm.  Open a .h5mu (or .h5ad: one view named after the file, or "X") and read
+ * all metadata (ids, obsmap, columns) on every rank.  The patient id column is `patient_column`
+ * if given, else the first of "patient", "patient_id", "patientID", "Patient_ID", "case_id";
+ * with none found, STRATA_ERR_INPUT naming the file (unless allow_no_patient, then each sample is
+ * its own patient).  Errors (not HDF5, not a cohort, inconsistent obsmap...) are STRATA_ERR_INPUT
+ * with a message naming the file and dataset; the status is agreed on all ranks. */
+STRATA_NODISCARD int strata_cohort_open(MPI_Comm comm, const char *path,
+                                        const char *patient_column, int allow_no_patient,
+                                        strata_cohort_t **out);
+/* NULL-safe; sets *c to NULL.  Not collective. */
+void strata_cohort_close(strata_cohort_t **c);
+/* Index of the view called name, or -1. */
+int strata_cohort_find_view(const strata_cohort_t *c, const char *name);
+
+/* Collective over grid->comm.  Read view v into a new distributed matrix with global shape
+ * nobs x nvar: rows follow `rows` (a partition of all nobs samples over grid->nprow parts),
+ * columns the block split over grid->npcol.  Each rank reads only its block (collective
+ * hyperslab reads, in slabs of rows so that memory stays near the block size); samples absent
+ * from the view get NaN rows and present = 0. Values are converted to double. */
+STRATA_NODISCARD int strata_cohort_read_view(const strata_cohort_t *c, int v,
+                                             const strata_grid_t *grid,
+                                             const strata_partition_t *rows,
+                                             strata_dmat_t **out);
+
+/* ---- writing (import, simulate, results) ------------------------------------------------ */
+typedef struct strata_cohort_writer strata_cohort_writer_t;
+
+/* Collective.  Start writing a cohort to a temporary name next to `path` (renamed on commit).
+ * obs: nobs sample ids, patient ids (written as obs column `patient`), and ncols extra columns.
+ * Every rank passes the same metadata.  Written with the MuData userblock and attributes. */
+STRATA_NODISCARD int strata_cohort_writer_create(MPI_Comm comm, const char *path, int64_t nobs,
+                                                 char *const *obs_names,
+                                                 char *const *patient_ids, int ncols,
+                                                 const strata_column_t *cols,
+                                                 strata_cohort_writer_t **out);
+/* Collective.  Declare view `name`: nrows rows (the samples with obsmap != 0, in obsmap order),
+ * nvar features with ids, stored as float32 (dtype_bytes 4) or float64 (8); likelihood may be
+ * NULL.  Returns the view's index for write_block. */
+STRATA_NODISCARD int strata_cohort_writer_add_view(strata_cohort_writer_t *w, const char *name,
+                                                   const uint32_t *obsmap, int64_t nvar,
+                                                   char *const *var_names, int dtype_bytes,
+                                                   const char *likelihood, int *view_index);
+/* Collective (every rank calls it the same number of times; a rank with nothing to write passes
+ * nrows = 0 or ncols = 0).  Write a row-major nrows x ncols block at (row0, col0) of the view's X
+ * (rows are view rows, i.e. obsmap-1). */
+STRATA_NODISCARD int strata_cohort_writer_write_block(strata_cohort_writer_t *w, int view,
+                                                      int64_t row0, int64_t nrows, int64_t col0,
+                                                      int64_t ncols, const double *block);
+/* The open HDF5 file id of the writer, to add extra groups (e.g. simulation truth under
+ * uns/strata_truth).  Collective rules of parallel HDF5 apply. */
+int64_t strata_cohort_writer_file(strata_cohort_writer_t *w);
+/* Collective.  Close and rename to the final path.  *w is NULLed. */
+STRATA_NODISCARD int strata_cohort_writer_commit(strata_cohort_writer_t **w);
+/* Collective.  Close and delete the temporary file (after an error).  NULL-safe. */
+void strata_cohort_writer_abort(strata_cohort_writer_t **w);
+
+#endif

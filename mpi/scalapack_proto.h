@@ -1,0 +1,72 @@
+/* Private prototypes for BLACS, ScaLAPACK and LAPACK: Debian ships no C header.
+ * Fortran calling convention: every argument by pointer, column-major, and each CHARACTER
+ * argument adds a hidden size_t length after the normal arguments. */
+#ifndef STRATA_SCALAPACK_PROTO_H
+#define STRATA_SCALAPACK_PROTO_H
+#include <mpi.h>
+#include <stddef.h>
+
+/* BLACS C interface (exported by libscalapack-openmpi) */
+void Cblacs_pinfo(int *mypnum, int *nprocs);
+void Cblacs_get(int ctxt, int what, int *val);
+void Cblacs_gridinit(int *ctxt, const char *order, int nprow, int npcol);
+void Cblacs_gridinfo(int ctxt, int *nprow, int *npcol, int *myrow, int *mycol);
+void Cblacs_gridexit(int ctxt);
+void Cblacs_exit(int error_code);
+int Csys2blacs_handle(MPI_Comm comm);
+void Cfree_blacs_system_handle(int handle);
+
+/* ScaLAPACK tools */
+int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc, const int *nprocs);
+void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb,
+               const int *irsrc, const int *icsrc, const int *ictxt, const int *lld, int *info);
+void pdgemr2d_(const int *m, const int *n, const double *a, const int *ia, const int *ja,
+               const int *desca, double *b, const int *ib, const int *jb, const int *descb,
+               const int *ictxt);
+/* ScaLAPACK drivers */
+void pdgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
+              const int *ia, const int *ja, const int *desca, double *s, double *u,
+              const int *iu, const int *ju, const int *descu, double *vt, const int *ivt,
+              const int *jvt, const int *descvt, double *work, const int *lwork, int *info,
+              size_t ljobu, size_t ljobvt);
+void pdsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *ia,
+              const int *ja, const int *desca, double *w, double *z, const int *iz,
+              const int *jz, const int *descz, double *work, const int *lwork, int *iwork,
+              const int *liwork, int *info, size_t ljobz, size_t luplo);
+void pdsyrk_(const char *uplo, const char *trans, const int *n, const int *k,
+             const double *alpha, const double *a, const int *ia, const int *ja,
+             const int *desca, const double *beta, double *c, const int *ic, const int *jc,
+             const int *descc, size_t luplo, size_t ltrans);
+void pdgemm_(const char *transa, const char *transb, const int *m, const int *n, const int *k,
+             const double *alpha, const double *a, const int *ia, const int *ja,
+             const int *desca, const double *b, const int *ib, const int *jb,
+             const int *descb, const double *beta, double *c, const int *ic, const int *jc,
+             const int *descc, size_t ltransa, size_t ltransb);
+
+/* LAPACK */
+void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s,
+             double *u, const int *ldu, double *vt, const int *ldvt, double *work,
+             const int *lwork, int *iwork, int *info, size_t ljobz);
+void dgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
+             const int *lda, double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+             double *work, const int *lwork, int *info, size_t ljobu, size_t ljobvt);
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+             double *w, double *work, const int *lwork, int *iwork, const int *liwork, int *info,
+             size_t ljobz, size_t luplo);
+void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+            double *w, double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
+             double *b, const int *ldb, int *info, size_t luplo);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
+void dtrsm_(const char *side, const char *uplo, const char *transa, const char *diag,
+            const int *m, const int *n, const double *alpha, const double *a, const int *lda,
+            double *b, const int *ldb, size_t lside, size_t luplo, size_t ltransa, size_t ldiag);
+void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau, double *work,
+             const int *lwork, int *info);
+void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
+             const double *tau, double *work, const int *lwork, int *info);
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
+            const int *ldb, int *info);
+
+#endif
