@@ -44,6 +44,8 @@ mpienv() {
   # mpirun refuses root unless told; one BLAS thread per rank; let 4 ranks share 2 cores
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
   export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_btl=self,vader
+  # keep the exit code of a failing run, without mpirun's "non-zero status" banner
+  export OMPI_MCA_orte_execute_quiet=1
   export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 }
 
