@@ -1,0 +1,334 @@
+/* HDF5 helpers for anndata/mudata-style files: a results file written by one process at a
+ * temporary name, string/numeric datasets and attributes with the encoding attributes that
+ * anndata, mudata and h5py readers expect.  Not for parallel data-sized writes (see io/h5mu.c)
+ * and not for reading cohorts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "strata/h5util.h"
+#include "strata/util.h"
+#include "strata_version.h"
+
+#define H5FAIL(...) STRATA_FAIL(STRATA_ERR_HDF5, __VA_ARGS__)
+
+struct strata_h5out {
+  hid_t file;
+  int userblock;
+  char *path;
+  char *tmp;
+};
+
+int strata_h5_write_mudata_header(const char *path) {
+  int st = STRATA_OK;
+  char hdr[512];
+  memset(hdr, 0, sizeof hdr);
+  snprintf(hdr, sizeof hdr, "MuData (format-version=0.1.0;creator=strata;creator-version=%s)",
+           STRATA_VERSION);
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot open '%s' to write its header: %s", path, strerror(errno));
+  ssize_t n = pwrite(fd, hdr, sizeof hdr, 0);
+  int cerr = close(fd);
+  if (n != (ssize_t)sizeof hdr || cerr != 0)
+    STRATA_FAIL(STRATA_ERR_IO, "cannot write the MuData header of '%s': %s", path, strerror(errno));
+cleanup:
+  return st;
+}
+
+int strata_h5out_create(const char *path, int mudata_userblock, strata_h5out_t **out) {
+  int st = STRATA_OK;
+  strata_h5out_t *o = NULL;
+  hid_t fcpl = H5I_INVALID_HID;
+  *out = NULL;
+  STRATA_CALLOC(o, 1);
+  o->file = H5I_INVALID_HID;
+  o->userblock = mudata_userblock;
+  size_t len = strlen(path) + 64;
+  STRATA_MALLOC(o->path, len);
+  STRATA_MALLOC(o->tmp, len);
+  snprintf(o->path, len, "%s", path);
+  strata_tmpname(path, o->tmp, len);
+  fcpl = H5Pcreate(H5P_FILE_CREATE);
+  if (fcpl < 0) H5FAIL("hdf5: cannot create a property list");
+  if (mudata_userblock && H5Pset_userblock(fcpl, 512) < 0) H5FAIL("hdf5: cannot set the userblock");
+  o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  if (o->file < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot create '%s' (temporary for '%s')", o->tmp, path);
+  *out = o;
+  o = NULL;
+cleanup:
+  if (fcpl >= 0) H5Pclose(fcpl);
+  strata_h5out_abort(&o);
+  return st;
+}
+
+hid_t strata_h5out_file(const strata_h5out_t *o) { return o ? o->file : H5I_INVALID_HID; }
+
+static void h5out_free(strata_h5out_t *o) {
+  free(o->path);
+  free(o->tmp);
+  free(o);
+}
+
+int strata_h5out_commit(strata_h5out_t **op) {
+  int st = STRATA_OK;
+  strata_h5out_t *o = *op;
+  *op = NULL;
+  if (!o) STRATA_FAIL(STRATA_ERR_INTERNAL, "h5out: commit of a NULL file");
+  herr_t rc = H5Fclose(o->file);
+  o->file = H5I_INVALID_HID;
+  if (rc < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot close '%s'", o->tmp);
+  if (o->userblock) STRATA_CHECK(strata_h5_write_mudata_header(o->tmp));
+  if (rename(o->tmp, o->path) != 0)
+    STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", o->tmp, o->path, strerror(errno));
+cleanup:
+  if (o) {
+    if (st) unlink(o->tmp);
+    h5out_free(o);
+  }
+  return st;
+}
+
+void strata_h5out_abort(strata_h5out_t **op) {
+  if (!op || !*op) return;
+  strata_h5out_t *o = *op;
+  *op = NULL;
+  if (o->file >= 0) H5Fclose(o->file);
+  if (o->tmp) unlink(o->tmp);
+  h5out_free(o);
+}
+
+/* A vlen UTF-8 string type (the caller closes it). */
+static hid_t vlen_str_type(void) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return t;
+  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    H5Tclose(t);
+    return H5I_INVALID_HID;
+  }
+  return t;
+}
+
+static int write_str_attr(hid_t obj, const char *name, hid_t space, const char **vals) {
+  int st = STRATA_OK;
+  hid_t t = H5I_INVALID_HID, a = H5I_INVALID_HID;
+  if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0) H5FAIL("hdf5: cannot replace attribute '%s'", name);
+  t = vlen_str_type();
+  if (t < 0) H5FAIL("hdf5: cannot make a string type");
+  a = H5Acreate2(obj, name, t, space, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0) H5FAIL("hdf5: cannot create attribute '%s'", name);
+  if (H5Awrite(a, t, vals) < 0) H5FAIL("hdf5: cannot write attribute '%s'", name);
+cleanup:
+  if (a >= 0) H5Aclose(a);
+  if (t >= 0) H5Tclose(t);
+  return st;
+}
+
+int strata_h5_attr_string(hid_t obj, const char *name, const char *value) {
+  int st = STRATA_OK;
+  hid_t s = H5Screate(H5S_SCALAR);
+  if (s < 0) H5FAIL("hdf5: cannot create a dataspace");
+  const char *v[1] = {value ? value : ""};
+  STRATA_CHECK(write_str_attr(obj, name, s, v));
+cleanup:
+  if (s >= 0) H5Sclose(s);
+  return st;
+}
+
+int strata_h5_attr_strings(hid_t obj, const char *name, int64_t n, char *const *values) {
+  int st = STRATA_OK;
+  hid_t s = H5I_INVALID_HID;
+  const char **v = NULL;
+  STRATA_MALLOC(v, n);
+  for (int64_t i = 0; i < n; i++) v[i] = values[i] ? values[i] : "";
+  hsize_t dim = (hsize_t)n;
+  s = H5Screate_simple(1, &dim, NULL);
+  if (s < 0) H5FAIL("hdf5: cannot create a dataspace");
+  STRATA_CHECK(write_str_attr(obj, name, s, v));
+cleanup:
+  if (s >= 0) H5Sclose(s);
+  free(v);
+  return st;
+}
+
+static int write_scalar_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype, const void *v) {
+  int st = STRATA_OK;
+  hid_t s = H5I_INVALID_HID, a = H5I_INVALID_HID;
+  if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0) H5FAIL("hdf5: cannot replace attribute '%s'", name);
+  s = H5Screate(H5S_SCALAR);
+  if (s < 0) H5FAIL("hdf5: cannot create a dataspace");
+  a = H5Acreate2(obj, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT);
+  if (a < 0 || H5Awrite(a, mtype, v) < 0) H5FAIL("hdf5: cannot write attribute '%s'", name);
+cleanup:
+  if (a >= 0) H5Aclose(a);
+  if (s >= 0) H5Sclose(s);
+  return st;
+}
+
+int strata_h5_attr_int64(hid_t obj, const char *name, int64_t value) {
+  return write_scalar_attr(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value);
+}
+
+int strata_h5_attr_double(hid_t obj, const char *name, double value) {
+  return write_scalar_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value);
+}
+
+int strata_h5_attr_bool(hid_t obj, const char *name, int value) {
+  int st = STRATA_OK;
+  /* numpy/h5py booleans: an 8-bit enum {FALSE: 0, TRUE: 1} */
+  hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
+  if (t < 0) H5FAIL("hdf5: cannot create a bool type");
+  int8_t f = 0, tr = 1, v = value ? 1 : 0;
+  if (H5Tenum_insert(t, "FALSE", &f) < 0 || H5Tenum_insert(t, "TRUE", &tr) < 0)
+    H5FAIL("hdf5: cannot create a bool type");
+  STRATA_CHECK(write_scalar_attr(obj, name, t, t, &v));
+cleanup:
+  if (t >= 0) H5Tclose(t);
+  return st;
+}
+
+int strata_h5_has_attr(hid_t obj, const char *name) { return H5Aexists(obj, name) > 0; }
+
+int strata_h5_read_attr_string(hid_t obj, const char *name, char **value) {
+  int st = STRATA_OK;
+  hid_t a = H5I_INVALID_HID, t = H5I_INVALID_HID, s = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+  char *buf = NULL;
+  *value = NULL;
+  if (H5Aexists(obj, name) <= 0) return STRATA_OK;
+  a = H5Aopen(obj, name, H5P_DEFAULT);
+  if (a < 0) H5FAIL("hdf5: cannot open attribute '%s'", name);
+  t = H5Aget_type(a);
+  s = H5Aget_space(a);
+  if (t < 0 || s < 0) H5FAIL("hdf5: cannot inspect attribute '%s'", name);
+  if (H5Tget_class(t) != H5T_STRING) STRATA_FAIL(STRATA_ERR_INPUT, "attribute '%s' is not a string", name);
+  hssize_t npts = H5Sget_simple_extent_npoints(s);
+  if (npts != 1) STRATA_FAIL(STRATA_ERR_INPUT, "attribute '%s' is not a single string", name);
+  if (H5Tis_variable_str(t) > 0) {
+    char *p = NULL;
+    mt = vlen_str_type();
+    if (mt < 0 || H5Aread(a, mt, &p) < 0) H5FAIL("hdf5: cannot read attribute '%s'", name);
+    *value = strdup(p ? p : "");
+    H5free_memory(p);
+    if (!*value) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+  } else {
+    size_t len = H5Tget_size(t);
+    mt = H5Tcopy(t);
+    STRATA_CALLOC(buf, len + 1);
+    if (mt < 0 || H5Aread(a, mt, buf) < 0) H5FAIL("hdf5: cannot read attribute '%s'", name);
+    buf[len] = '\0';
+    *value = buf;
+    buf = NULL;
+  }
+cleanup:
+  free(buf);
+  if (mt >= 0) H5Tclose(mt);
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (a >= 0) H5Aclose(a);
+  return st;
+}
+
+static int set_encoding(hid_t obj, const char *type, const char *version) {
+  int st = STRATA_OK;
+  STRATA_CHECK(strata_h5_attr_string(obj, "encoding-type", type));
+  STRATA_CHECK(strata_h5_attr_string(obj, "encoding-version", version));
+cleanup:
+  return st;
+}
+
+int strata_h5_group(hid_t loc, const char *name, const char *encoding_type,
+                    const char *encoding_version, hid_t *out) {
+  int st = STRATA_OK;
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  *out = H5I_INVALID_HID;
+  if (g < 0) H5FAIL("hdf5: cannot create group '%s'", name);
+  if (encoding_type) STRATA_CHECK(set_encoding(g, encoding_type, encoding_version));
+  *out = g;
+  g = H5I_INVALID_HID;
+cleanup:
+  if (g >= 0) H5Gclose(g);
+  return st;
+}
+
+int strata_h5_dataframe(hid_t loc, const char *name, int64_t n, char *const *index, int ncols,
+                        char *const *column_order, hid_t *out) {
+  int st = STRATA_OK;
+  hid_t g = H5I_INVALID_HID;
+  *out = H5I_INVALID_HID;
+  STRATA_CHECK(strata_h5_group(loc, name, "dataframe", "0.2.0", &g));
+  STRATA_CHECK(strata_h5_attr_string(g, "_index", "_index"));
+  STRATA_CHECK(strata_h5_attr_strings(g, "column-order", ncols, column_order));
+  STRATA_CHECK(strata_h5_write_strings(g, "_index", n, index));
+  *out = g;
+  g = H5I_INVALID_HID;
+cleanup:
+  if (g >= 0) H5Gclose(g);
+  return st;
+}
+
+/* Create and fully write a dataset of rank `ndim`; sets the anndata encoding attrs. */
+static int write_dataset(hid_t loc, const char *name, int ndim, const hsize_t *dims, hid_t ftype,
+                         hid_t mtype, const void *buf, const char *encoding) {
+  int st = STRATA_OK;
+  hid_t s = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  s = H5Screate_simple(ndim, dims, NULL);
+  if (s < 0) H5FAIL("hdf5: cannot create a dataspace for '%s'", name);
+  d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (d < 0) H5FAIL("hdf5: cannot create dataset '%s'", name);
+  if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) H5FAIL("hdf5: cannot write dataset '%s'", name);
+  STRATA_CHECK(set_encoding(d, encoding, "0.2.0"));
+cleanup:
+  if (d >= 0) H5Dclose(d);
+  if (s >= 0) H5Sclose(s);
+  return st;
+}
+
+int strata_h5_write_matrix(hid_t loc, const char *name, int64_t nrows, int64_t ncols,
+                           const double *data, int colmajor, int dtype_bytes) {
+  int st = STRATA_OK;
+  double *tmp = NULL;
+  const double *src = data;
+  if (dtype_bytes != 4 && dtype_bytes != 8)
+    STRATA_FAIL(STRATA_ERR_INTERNAL, "h5util: dtype_bytes %d for '%s' (want 4 or 8)", dtype_bytes, name);
+  if (colmajor && nrows > 1 && ncols > 1) {
+    STRATA_MALLOC(tmp, nrows * ncols);
+    for (int64_t i = 0; i < nrows; i++)
+      for (int64_t j = 0; j < ncols; j++) tmp[i * ncols + j] = data[j * nrows + i];
+    src = tmp;
+  }
+  hsize_t dims[2] = {(hsize_t)nrows, (hsize_t)ncols};
+  /* HDF5 converts double -> float32 on write when the file type is float32 */
+  STRATA_CHECK(write_dataset(loc, name, 2, dims, dtype_bytes == 4 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE,
+                             H5T_NATIVE_DOUBLE, src, "array"));
+cleanup:
+  free(tmp);
+  return st;
+}
+
+int strata_h5_write_double(hid_t loc, const char *name, int64_t n, const double *data) {
+  hsize_t dim = (hsize_t)n;
+  return write_dataset(loc, name, 1, &dim, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, "array");
+}
+
+int strata_h5_write_int64(hid_t loc, const char *name, int64_t n, const int64_t *data) {
+  hsize_t dim = (hsize_t)n;
+  return write_dataset(loc, name, 1, &dim, H5T_STD_I64LE, H5T_NATIVE_INT64, data, "array");
+}
+
+int strata_h5_write_strings(hid_t loc, const char *name, int64_t n, char *const *values) {
+  int st = STRATA_OK;
+  hid_t t = H5I_INVALID_HID;
+  const char **v = NULL;
+  STRATA_MALLOC(v, n);
+  for (int64_t i = 0; i < n; i++) v[i] = values[i] ? values[i] : "";
+  t = vlen_str_type();
+  if (t < 0) H5FAIL("hdf5: cannot make a string type");
+  hsize_t dim = (hsize_t)n;
+  STRATA_CHECK(write_dataset(loc, name, 1, &dim, t, t, v, "string-array"));
+cleanup:
+  if (t >= 0) H5Tclose(t);
+  free(v);
+  return st;
+}
