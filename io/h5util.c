@@ -332,3 +332,58 @@ cleanup:
   free(v);
   return st;
 }
+
+int strata_h5_write_string(hid_t loc, const char *name, const char *value) {
+  int st = STRATA_OK;
+  hid_t t = H5I_INVALID_HID, s = H5I_INVALID_HID, d = H5I_INVALID_HID;
+  const char *v[1] = {value ? value : ""};
+  t = vlen_str_type();
+  s = H5Screate(H5S_SCALAR);
+  if (t < 0 || s < 0) H5FAIL("hdf5: cannot make a string type");
+  d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+    H5FAIL("hdf5: cannot write dataset '%s'", name);
+  STRATA_CHECK(set_encoding(d, "string", "0.2.0"));
+cleanup:
+  if (d >= 0) H5Dclose(d);
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  return st;
+}
+
+int strata_h5_read_string(hid_t loc, const char *name, char **value) {
+  int st = STRATA_OK;
+  hid_t d = H5I_INVALID_HID, t = H5I_INVALID_HID, s = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+  char *buf = NULL;
+  *value = NULL;
+  if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) return STRATA_OK;
+  d = H5Dopen2(loc, name, H5P_DEFAULT);
+  if (d < 0) H5FAIL("hdf5: cannot open dataset '%s'", name);
+  t = H5Dget_type(d);
+  s = H5Dget_space(d);
+  if (t < 0 || s < 0) H5FAIL("hdf5: cannot inspect dataset '%s'", name);
+  if (H5Tget_class(t) != H5T_STRING || H5Sget_simple_extent_npoints(s) != 1)
+    STRATA_FAIL(STRATA_ERR_INPUT, "dataset '%s' is not a single string", name);
+  if (H5Tis_variable_str(t) > 0) {
+    char *p = NULL;
+    mt = vlen_str_type();
+    if (mt < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p) < 0) H5FAIL("hdf5: cannot read '%s'", name);
+    *value = strdup(p ? p : "");
+    H5free_memory(p);
+    if (!*value) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+  } else {
+    size_t len = H5Tget_size(t);
+    mt = H5Tcopy(t);
+    STRATA_CALLOC(buf, len + 1);
+    if (mt < 0 || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) H5FAIL("hdf5: cannot read '%s'", name);
+    *value = buf;
+    buf = NULL;
+  }
+cleanup:
+  free(buf);
+  if (mt >= 0) H5Tclose(mt);
+  if (s >= 0) H5Sclose(s);
+  if (t >= 0) H5Tclose(t);
+  if (d >= 0) H5Dclose(d);
+  return st;
+}

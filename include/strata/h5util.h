@@ -88,5 +88,11 @@ STRATA_NODISCARD int strata_h5_write_int64(hid_t loc, const char *name, int64_t 
  * written as "". */
 STRATA_NODISCARD int strata_h5_write_strings(hid_t loc, const char *name, int64_t n,
                                              char *const *values);
+/* Scalar vlen UTF-8 string dataset with encoding-type "string" (0.2.0), as anndata stores a
+ * string in uns. */
+STRATA_NODISCARD int strata_h5_write_string(hid_t loc, const char *name, const char *value);
+/* Read a scalar (or 1-element) string dataset into a new string the caller frees;
+ * *value = NULL when the dataset does not exist. */
+STRATA_NODISCARD int strata_h5_read_string(hid_t loc, const char *name, char **value);
 
 #endif
