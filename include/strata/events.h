@@ -20,8 +20,13 @@ typedef struct strata_events_opts {
   int progress;               /* print a progress line per iteration on stderr (rank 0) */
 } strata_events_opts_t;
 
-/* Collective over comm.  Start the publisher (an actor thread on rank 0) when opts->endpoint is
- * set; otherwise only local progress printing.  Sets *out (never NULL on success). */
+/* Collective over comm.  Start the publisher (an actor thread on rank 0) when opts->endpoint or
+ * opts->endpoint_file is set (the latter alone binds tcp://127.0.0.1:0), the JSON-lines log when
+ * opts->jsonl is set; otherwise only local progress printing.  When binding, rank 0 writes the
+ * actual endpoint to opts->endpoint_file (default strata_monitor_default_file(), see
+ * strata/monitor.h) atomically, and removes it again in strata_events_destroy.
+ * Sets *out, also on failure (an inert object that must still be destroyed collectively);
+ * the status is rank 0's (agree it). */
 STRATA_NODISCARD int strata_events_create(MPI_Comm comm, const strata_events_opts_t *opts,
                                           strata_events_t **out);
 /* Collective.  Flush (bounded wait) and stop.  NULL-safe; sets *ev to NULL. */
@@ -36,10 +41,20 @@ void strata_ev_warning(strata_events_t *ev, const char *fmt, ...) STRATA_PRINTF(
 void strata_ev_checkpoint(strata_events_t *ev, const char *path, int64_t iteration);
 void strata_ev_run_end(strata_events_t *ev, int status, int exit_code);
 
+/* Rank 0 (not collective): the endpoint actually bound or connected (port 0 resolved) and the
+ * endpoint file written, or NULL; subscriptions currently seen by the publisher; events dropped
+ * because the publisher thread fell behind.  For tests and benchmarks; other ranks get NULL/0. */
+const char *strata_ev_endpoint(const strata_events_t *ev);
+const char *strata_ev_endpoint_file(const strata_events_t *ev);
+int strata_ev_subscribers(const strata_events_t *ev);
+long long strata_ev_dropped(const strata_events_t *ev);
+
 /* Collective over the events communicator: one solver iteration or pass.  Gathers per-rank
  * compute seconds, communication seconds and memory high-water (min/median/max over ranks) with
  * one small reduction, and publishes from rank 0 with the objective, its relative change,
- * elapsed time and an ETA from max_iter. */
+ * elapsed time and an ETA from max_iter.  `iter` counts iterations completed (1 after the first);
+ * the ETA uses the rate since the phase began (or since its first iteration event, so a resumed
+ * run estimates correctly).  Non-finite objective/change are published as null. */
 void strata_ev_iteration(strata_events_t *ev, const char *phase, int64_t iter, int64_t max_iter,
                          double objective, double rel_change, double t_compute, double t_comm);
 

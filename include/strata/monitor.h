@@ -1,0 +1,67 @@
+/* The progress channel seen from outside a run: the wire schema tag, the endpoint file, CURVE
+ * key files, and a subscriber (what `strata monitor` and the tests use).  The publishing side
+ * is strata/events.h.  Nothing here is collective; nothing here needs MPI.
+ *
+ * Wire format: one ZeroMQ frame per message, a JSON object with "schema": "strata.events/1"
+ * and "type"; events carry a "seq" number (1, 2, 3, ... per run), heartbeats and snapshots a
+ * "last_seq".  See docs/events.md and docs/events.schema.json. */
+#ifndef STRATA_MONITOR_H
+#define STRATA_MONITOR_H
+#include <stddef.h>
+#include "strata/error.h"
+
+/* The schema tag every message carries.  A reader accepts the same major version only. */
+#define STRATA_EVENTS_SCHEMA "strata.events/1"
+#define STRATA_EVENTS_SCHEMA_NAME "strata.events/"
+#define STRATA_EVENTS_SCHEMA_MAJOR 1
+
+/* Heartbeat period of a publisher, and how often it repeats the full snapshot (seconds). */
+#define STRATA_MONITOR_HEARTBEAT 1.0
+#define STRATA_MONITOR_SNAPSHOT_EVERY 10.0
+
+/* The default endpoint file name in the working directory: "strata-monitor.<SLURM_JOB_ID>.endpoint"
+ * when SLURM_JOB_ID is set, else "strata-monitor.endpoint". */
+void strata_monitor_default_file(char *buf, size_t bufsize);
+
+/* Write `endpoint` and a newline to `path` atomically (temporary name, then rename).
+ * Returns STRATA_OK or STRATA_ERR_IO with a message naming the file. */
+STRATA_NODISCARD int strata_monitor_write_endpoint(const char *path, const char *endpoint);
+/* Read the first line of an endpoint file into buf.  STRATA_ERR_IO if it cannot be opened,
+ * STRATA_ERR_INPUT if it holds no endpoint. */
+STRATA_NODISCARD int strata_monitor_read_endpoint(const char *path, char *buf, size_t bufsize);
+
+/* CURVE key directory (created by strata_monitor_keygen, mode 0700):
+ *   server.key / server.pub    the run's key pair (Z85 text, 40 characters)
+ *   client.key / client.pub    a monitor's key pair
+ *   authorized_keys            client public keys allowed to subscribe, one per line, # comments
+ * A run started with --monitor-curve DIR encrypts and only accepts clients listed in
+ * DIR/authorized_keys; `strata monitor --curve DIR` uses DIR/client.* and DIR/server.pub.
+ * Secret key files readable by group or others are refused (like ssh). */
+STRATA_NODISCARD int strata_monitor_keygen(const char *dir);
+/* Load a Z85 key (40 characters) from DIR/NAME into key[41].  `secret` = 1 also checks that
+ * the file is not readable by group or others.  STRATA_ERR_IO / STRATA_ERR_INPUT on failure. */
+STRATA_NODISCARD int strata_monitor_load_key(const char *dir, const char *name, int secret,
+                                             char key[41]);
+
+/* A subscriber to a run's progress: connects to a publishing run (bind = 0) or binds and waits
+ * for a run started with --monitor connect:EP (bind = 1; port 0 = ephemeral).  curve_dir may be
+ * NULL.  Subscribes to every message.  Sets *out; destroy with strata_subscriber_destroy. */
+typedef struct strata_subscriber strata_subscriber_t;
+STRATA_NODISCARD int strata_subscriber_create(const char *endpoint, int bind, const char *curve_dir,
+                                              strata_subscriber_t **out);
+/* The actual endpoint (after resolving port 0 when binding). */
+const char *strata_subscriber_endpoint(const strata_subscriber_t *sub);
+/* Wait up to timeout_ms (-1 = forever) for one message.  On success *msg is a NUL-terminated
+ * copy the caller frees, or NULL on timeout.  Returns STRATA_OK or STRATA_ERR_IO. */
+STRATA_NODISCARD int strata_subscriber_recv(strata_subscriber_t *sub, int timeout_ms, char **msg);
+/* NULL-safe; sets *sub to NULL; never waits for the peer (linger 0). */
+void strata_subscriber_destroy(strata_subscriber_t **sub);
+
+/* Normalise a --monitor value: "PORT" or ":PORT" -> tcp://127.0.0.1:PORT; a leading "connect:"
+ * selects connect mode (*connect = 1).  Refuses binding to every interface ("*", 0.0.0.0, [::])
+ * unless curve is set: name the interface or address instead, or use CURVE.
+ * STRATA_ERR_USAGE with a message on a bad value. */
+STRATA_NODISCARD int strata_monitor_parse_endpoint(const char *value, int curve, char *buf,
+                                                   size_t bufsize, int *connect);
+
+#endif

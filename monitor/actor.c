@@ -1,0 +1,423 @@
+/* The publishing actor on rank 0: one thread that owns the XPUB socket (and the ZAP handler when
+ * CURVE is on), fed by the solver thread through an inproc PAIR pipe.  It serialises events,
+ * publishes them without ever blocking (drop at the high-water mark), logs them to the JSON-lines
+ * file, keeps the state a late joiner needs (snapshot) and sends heartbeats.  It makes no MPI
+ * calls and never touches the strata error record (that is not thread-safe); everything that can
+ * fail is set up in strata_actor_start, in the caller's thread. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "monitor/actor.h"
+#include "strata/monitor.h"
+
+enum {
+  PUB_HWM = 1000,          /* messages queued per subscriber before dropping */
+  PUB_LINGER_MS = 1000,    /* how long exit may wait for the last messages to leave */
+  PIPE_HWM = 100000,       /* events queued between solver and actor before dropping */
+  BACKLOG_MAX = 2000,      /* connect mode: events kept until the monitor's subscription arrives */
+  DONE_PHASES_MAX = 64,    /* finished phases remembered for the snapshot */
+  MAX_AUTH_KEYS = 256
+};
+
+struct strata_actor {
+  void *ctx, *pipe, *pub, *zap; /* pipe: the solver's end */
+  void *apipe;                  /* the actor's end of the pipe */
+  pthread_t thread;
+  int running;
+  int connect;
+  FILE *jsonl;
+  char endpoint[512];
+  char run_id[128];
+  double t0;
+  atomic_int subscribers;
+  atomic_llong dropped;
+  uint8_t (*keys)[32]; /* authorized client public keys (CURVE) */
+  int nkeys;
+  /* actor-thread state */
+  json_t *run, *open_phases, *done_phases, *iteration, *checkpoint, *last_warning, *run_end;
+  json_int_t last_seq;
+  long long warnings;
+  int seen_subscriber;
+  char **backlog;
+  int nbacklog;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* actor thread */
+
+static void publish(strata_actor_t *a, const char *s) {
+  if (!a->pub) return;
+  if (a->connect && !a->seen_subscriber) {
+    /* connect mode: a PUB that connects drops everything until the subscription arrives (the
+     * slow-joiner table in TOOLCHAIN.md), so keep the first events for the monitor */
+    if (a->nbacklog < BACKLOG_MAX) a->backlog[a->nbacklog++] = strdup(s);
+    return;
+  }
+  /* XPUB never blocks with DONTWAIT: at a subscriber's high-water mark it drops for that
+   * subscriber only (ZMQ_XPUB_NODROP is off). */
+  zmq_send(a->pub, s, strlen(s), ZMQ_DONTWAIT);
+}
+
+static json_t *header(strata_actor_t *a, const char *type) {
+  double now = strata_monitor_clock();
+  return json_pack("{s:s, s:s, s:I, s:f, s:f, s:s}", "schema", STRATA_EVENTS_SCHEMA, "type", type,
+                   "last_seq", (json_int_t)a->last_seq, "t", strata_monitor_walltime(), "elapsed",
+                   now - a->t0, "run_id", a->run_id);
+}
+
+static void send_json(strata_actor_t *a, json_t *o) {
+  if (!o) return;
+  char *s = json_dumps(o, JSON_COMPACT);
+  if (s) publish(a, s);
+  free(s);
+  json_decref(o);
+}
+
+static json_t *or_null(json_t *o) { return o ? json_incref(o) : json_null(); }
+
+static void send_snapshot(strata_actor_t *a) {
+  json_t *o = header(a, "snapshot");
+  if (!o) return;
+  json_object_set_new(o, "run", or_null(a->run));
+  json_object_set_new(o, "open_phases", json_incref(a->open_phases));
+  json_object_set_new(o, "done_phases", json_incref(a->done_phases));
+  json_object_set_new(o, "iteration", or_null(a->iteration));
+  json_object_set_new(o, "checkpoint", or_null(a->checkpoint));
+  json_object_set_new(o, "warnings", json_integer((json_int_t)a->warnings));
+  json_object_set_new(o, "last_warning", or_null(a->last_warning));
+  json_object_set_new(o, "run_end", or_null(a->run_end));
+  send_json(a, o);
+}
+
+static void keep(json_t **slot, json_t *ev) {
+  json_decref(*slot);
+  *slot = json_incref(ev);
+}
+
+/* Remember what a late joiner needs to draw the current state. */
+static void update_state(strata_actor_t *a, json_t *ev) {
+  const char *type = json_string_value(json_object_get(ev, "type"));
+  json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
+  if (seq > a->last_seq) a->last_seq = seq;
+  if (!type) return;
+  if (strcmp(type, "run_start") == 0) {
+    keep(&a->run, ev);
+  } else if (strcmp(type, "phase_begin") == 0) {
+    json_array_append(a->open_phases, ev);
+  } else if (strcmp(type, "phase_end") == 0) {
+    const char *name = json_string_value(json_object_get(ev, "phase"));
+    for (size_t i = json_array_size(a->open_phases); i-- > 0;) {
+      const char *n = json_string_value(json_object_get(json_array_get(a->open_phases, i), "phase"));
+      if (name && n && strcmp(name, n) == 0) {
+        json_array_remove(a->open_phases, i);
+        break;
+      }
+    }
+    if (json_array_size(a->done_phases) >= DONE_PHASES_MAX) json_array_remove(a->done_phases, 0);
+    json_array_append_new(a->done_phases,
+                          json_pack("{s:O?, s:O?}", "phase", json_object_get(ev, "phase"), "seconds",
+                                    json_object_get(ev, "seconds")));
+  } else if (strcmp(type, "iteration") == 0) {
+    keep(&a->iteration, ev);
+  } else if (strcmp(type, "checkpoint") == 0) {
+    keep(&a->checkpoint, ev);
+  } else if (strcmp(type, "warning") == 0) {
+    a->warnings++;
+    keep(&a->last_warning, ev);
+  } else if (strcmp(type, "run_end") == 0) {
+    keep(&a->run_end, ev);
+  }
+}
+
+static void handle_event(strata_actor_t *a, json_t *ev) {
+  char *s = json_dumps(ev, JSON_COMPACT);
+  if (s) {
+    publish(a, s);
+    if (a->jsonl) {
+      /* flushed per line so `tail -f` and a crash both see whole events */
+      fputs(s, a->jsonl);
+      fputc('\n', a->jsonl);
+      fflush(a->jsonl);
+    }
+  }
+  free(s);
+  update_state(a, ev);
+  json_decref(ev);
+}
+
+/* Read everything waiting on the pipe; returns 1 when the stop command was seen. */
+static int drain_pipe(strata_actor_t *a) {
+  for (;;) {
+    char buf[1 + sizeof(json_t *)];
+    int n = zmq_recv(a->apipe, buf, sizeof buf, ZMQ_DONTWAIT);
+    if (n < 0) return 0;
+    if (n >= 1 && buf[0] == 'T') return 1;
+    if (n == (int)sizeof buf && buf[0] == 'E') {
+      json_t *ev;
+      memcpy(&ev, buf + 1, sizeof ev);
+      handle_event(a, ev);
+    }
+  }
+}
+
+static void on_subscription(strata_actor_t *a) {
+  for (;;) {
+    uint8_t buf[256];
+    int n = zmq_recv(a->pub, buf, sizeof buf, ZMQ_DONTWAIT);
+    if (n < 1) return;
+    if (buf[0] == 1) {
+      atomic_fetch_add(&a->subscribers, 1);
+      if (!a->seen_subscriber) {
+        a->seen_subscriber = 1;
+        for (int i = 0; i < a->nbacklog; i++) {
+          publish(a, a->backlog[i]);
+          free(a->backlog[i]);
+        }
+        a->nbacklog = 0;
+      }
+      /* XPUB_VERBOSE passes every subscription up: the newcomer gets the state at once */
+      send_snapshot(a);
+    } else if (buf[0] == 0) {
+      atomic_fetch_sub(&a->subscribers, 1);
+    }
+  }
+}
+
+/* ZAP (RFC 27): accept CURVE clients whose public key is in authorized_keys. */
+static void on_zap(strata_actor_t *a) {
+  zmq_msg_t f[8];
+  int nf = 0, more = 1;
+  while (more && nf < 8) {
+    zmq_msg_init(&f[nf]);
+    if (zmq_msg_recv(&f[nf], a->zap, ZMQ_DONTWAIT) < 0) {
+      zmq_msg_close(&f[nf]);
+      break;
+    }
+    more = zmq_msg_more(&f[nf]);
+    nf++;
+  }
+  while (more) { /* a malformed request with too many frames: discard the rest */
+    zmq_msg_t x;
+    zmq_msg_init(&x);
+    if (zmq_msg_recv(&x, a->zap, 0) < 0) more = 0; else more = zmq_msg_more(&x);
+    zmq_msg_close(&x);
+  }
+  if (nf >= 2) {
+    int ok = 0;
+    if (nf >= 7 && zmq_msg_size(&f[5]) == 5 && memcmp(zmq_msg_data(&f[5]), "CURVE", 5) == 0 &&
+        zmq_msg_size(&f[6]) == 32) {
+      for (int k = 0; k < a->nkeys && !ok; k++) ok = memcmp(zmq_msg_data(&f[6]), a->keys[k], 32) == 0;
+    }
+    const char *status = ok ? "200" : "400", *text = ok ? "OK" : "client key not authorized";
+    zmq_send(a->zap, "1.0", 3, ZMQ_SNDMORE);
+    zmq_send(a->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+    zmq_send(a->zap, status, 3, ZMQ_SNDMORE);
+    zmq_send(a->zap, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(a->zap, "", 0, ZMQ_SNDMORE);
+    zmq_send(a->zap, "", 0, 0);
+  }
+  for (int i = 0; i < nf; i++) zmq_msg_close(&f[i]);
+}
+
+static void *actor_main(void *arg) {
+  strata_actor_t *a = arg;
+  double next_hb = strata_monitor_clock() + STRATA_MONITOR_HEARTBEAT;
+  double next_snap = strata_monitor_clock() + STRATA_MONITOR_SNAPSHOT_EVERY;
+  double stop_by = 0;
+  int stopping = 0;
+  for (;;) {
+    zmq_pollitem_t items[3] = {{a->apipe, 0, ZMQ_POLLIN, 0}, {a->pub, 0, ZMQ_POLLIN, 0},
+                               {a->zap, 0, ZMQ_POLLIN, 0}};
+    int nitems = a->zap ? 3 : a->pub ? 2 : 1;
+    double now = strata_monitor_clock();
+    double wake = stopping ? stop_by : next_hb;
+    long timeout = (long)((wake - now) * 1000.0) + 1;
+    if (timeout < 0) timeout = 0;
+    if (zmq_poll(items, nitems, timeout) < 0 && errno != EINTR) break;
+    if (!stopping && (items[0].revents & ZMQ_POLLIN) && drain_pipe(a)) {
+      /* connect mode and the monitor has not subscribed yet: give it a bounded moment so a
+       * short run still reaches a monitor that was started for it */
+      if (!a->pub || !a->connect || a->seen_subscriber) break;
+      stopping = 1;
+      stop_by = strata_monitor_clock() + PUB_LINGER_MS / 1000.0;
+    }
+    if (a->pub && (items[1].revents & ZMQ_POLLIN)) on_subscription(a);
+    if (a->zap && (items[2].revents & ZMQ_POLLIN)) on_zap(a);
+    now = strata_monitor_clock();
+    if (stopping && (a->seen_subscriber || now >= stop_by)) break;
+    if (a->pub && !stopping && now >= next_hb) {
+      if (now >= next_snap) {
+        send_snapshot(a);
+        next_snap = now + STRATA_MONITOR_SNAPSHOT_EVERY;
+      } else {
+        send_json(a, header(a, "heartbeat"));
+      }
+      next_hb = now + STRATA_MONITOR_HEARTBEAT;
+    }
+  }
+  /* close here, in the thread that used them; linger bounds how long the context waits */
+  if (a->pub) zmq_close(a->pub);
+  if (a->zap) zmq_close(a->zap);
+  zmq_close(a->apipe);
+  a->pub = a->zap = a->apipe = NULL;
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* caller side */
+
+static int load_authorized(strata_actor_t *a, const char *dir) {
+  int st = STRATA_OK;
+  char path[4096], line[512];
+  snprintf(path, sizeof path, "%s/authorized_keys", dir);
+  FILE *f = fopen(path, "r");
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot open '%s': %s", path, strerror(errno));
+  STRATA_CALLOC(a->keys, MAX_AUTH_KEYS);
+  for (int lineno = 1; fgets(line, sizeof line, f); lineno++) {
+    char *p = line + strspn(line, " \t");
+    p[strcspn(p, "\r\n \t")] = '\0';
+    if (!*p || *p == '#') continue;
+    if (strlen(p) != 40 || !zmq_z85_decode(a->keys[a->nkeys], p))
+      STRATA_FAIL(STRATA_ERR_INPUT, "monitor: '%s':%d: not a Z85 CURVE public key", path, lineno);
+    if (++a->nkeys == MAX_AUTH_KEYS)
+      STRATA_FAIL(STRATA_ERR_INPUT, "monitor: '%s': more than %d keys", path, MAX_AUTH_KEYS - 1);
+  }
+  if (a->nkeys == 0) STRATA_FAIL(STRATA_ERR_INPUT, "monitor: '%s' lists no client key", path);
+cleanup:
+  if (f) fclose(f);
+  return st;
+}
+
+static int setup_pub(strata_actor_t *a, const strata_actor_cfg_t *cfg) {
+  int st = STRATA_OK, one = 1, hwm = PUB_HWM, linger = PUB_LINGER_MS;
+  if (cfg->curve_dir) {
+    char secret[41];
+    if (!zmq_has("curve")) STRATA_FAIL(STRATA_ERR_IO, "--monitor-curve: this ZeroMQ has no CURVE support");
+    STRATA_CHECK(strata_monitor_load_key(cfg->curve_dir, "server.key", 1, secret));
+    STRATA_CHECK(load_authorized(a, cfg->curve_dir));
+    /* the ZAP handler must be bound before any CURVE handshake can start */
+    a->zap = zmq_socket(a->ctx, ZMQ_REP);
+    if (!a->zap || zmq_bind(a->zap, "inproc://zeromq.zap.01") != 0)
+      STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot start the ZAP handler: %s", zmq_strerror(errno));
+    a->pub = zmq_socket(a->ctx, ZMQ_XPUB);
+    if (!a->pub) STRATA_FAIL(STRATA_ERR_IO, "monitor: zmq_socket: %s", zmq_strerror(errno));
+    if (zmq_setsockopt(a->pub, ZMQ_CURVE_SERVER, &one, sizeof one) ||
+        zmq_setsockopt(a->pub, ZMQ_CURVE_SECRETKEY, secret, 40) ||
+        zmq_setsockopt(a->pub, ZMQ_ZAP_DOMAIN, "strata", 6))
+      STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot set CURVE options: %s", zmq_strerror(errno));
+  } else {
+    a->pub = zmq_socket(a->ctx, ZMQ_XPUB);
+    if (!a->pub) STRATA_FAIL(STRATA_ERR_IO, "monitor: zmq_socket: %s", zmq_strerror(errno));
+  }
+  zmq_setsockopt(a->pub, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  zmq_setsockopt(a->pub, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt(a->pub, ZMQ_XPUB_VERBOSE, &one, sizeof one);
+  zmq_setsockopt(a->pub, ZMQ_XPUB_VERBOSER, &one, sizeof one);
+  if (cfg->connect) {
+    if (zmq_connect(a->pub, cfg->endpoint) != 0)
+      STRATA_FAIL(STRATA_ERR_USAGE, "--monitor connect:%s: %s", cfg->endpoint, zmq_strerror(errno));
+    snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
+  } else {
+    if (zmq_bind(a->pub, cfg->endpoint) != 0)
+      STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s': %s", cfg->endpoint, zmq_strerror(errno));
+    size_t len = sizeof a->endpoint;
+    if (zmq_getsockopt(a->pub, ZMQ_LAST_ENDPOINT, a->endpoint, &len) != 0)
+      snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
+  }
+cleanup:
+  return st;
+}
+
+int strata_actor_start(const strata_actor_cfg_t *cfg, strata_actor_t **out) {
+  int st = STRATA_OK, hwm = PIPE_HWM, zero = 0;
+  char name[64];
+  strata_actor_t *a = NULL;
+  *out = NULL;
+  STRATA_CALLOC(a, 1);
+  a->connect = cfg->connect;
+  a->t0 = cfg->t0;
+  snprintf(a->run_id, sizeof a->run_id, "%s", cfg->run_id ? cfg->run_id : "");
+  a->open_phases = json_array();
+  a->done_phases = json_array();
+  STRATA_CALLOC(a->backlog, BACKLOG_MAX);
+  if (!a->open_phases || !a->done_phases) STRATA_FAIL(STRATA_ERR_MEM, "monitor: out of memory");
+  a->ctx = zmq_ctx_new();
+  if (!a->ctx) STRATA_FAIL(STRATA_ERR_IO, "monitor: zmq_ctx_new: %s", zmq_strerror(errno));
+  snprintf(name, sizeof name, "inproc://strata-actor-%p", (void *)a);
+  a->pipe = zmq_socket(a->ctx, ZMQ_PAIR);
+  a->apipe = zmq_socket(a->ctx, ZMQ_PAIR);
+  if (!a->pipe || !a->apipe) STRATA_FAIL(STRATA_ERR_IO, "monitor: zmq_socket: %s", zmq_strerror(errno));
+  zmq_setsockopt(a->pipe, ZMQ_SNDHWM, &hwm, sizeof hwm);
+  zmq_setsockopt(a->apipe, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  zmq_setsockopt(a->pipe, ZMQ_LINGER, &zero, sizeof zero);
+  zmq_setsockopt(a->apipe, ZMQ_LINGER, &zero, sizeof zero);
+  if (zmq_bind(a->apipe, name) != 0 || zmq_connect(a->pipe, name) != 0)
+    STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot create the actor pipe: %s", zmq_strerror(errno));
+  if (cfg->endpoint) STRATA_CHECK(setup_pub(a, cfg));
+  a->jsonl = cfg->jsonl;
+  if (pthread_create(&a->thread, NULL, actor_main, a) != 0) {
+    a->jsonl = NULL; /* stays the caller's on failure */
+    STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot start the publisher thread");
+  }
+  a->running = 1;
+cleanup:
+  if (st) strata_actor_stop(&a);
+  *out = a;
+  return st;
+}
+
+int strata_actor_post(strata_actor_t *a, json_t *ev) {
+  char buf[1 + sizeof ev];
+  buf[0] = 'E';
+  memcpy(buf + 1, &ev, sizeof ev);
+  if (!a || zmq_send(a->pipe, buf, sizeof buf, ZMQ_DONTWAIT) < 0) {
+    json_decref(ev);
+    if (a) atomic_fetch_add(&a->dropped, 1);
+    return 1;
+  }
+  return 0;
+}
+
+const char *strata_actor_endpoint(const strata_actor_t *a) { return a ? a->endpoint : ""; }
+int strata_actor_subscribers(const strata_actor_t *a) {
+  return a ? atomic_load(&((strata_actor_t *)a)->subscribers) : 0;
+}
+long long strata_actor_dropped(const strata_actor_t *a) {
+  return a ? atomic_load(&((strata_actor_t *)a)->dropped) : 0;
+}
+
+void strata_actor_stop(strata_actor_t **ap) {
+  if (!ap || !*ap) return;
+  strata_actor_t *a = *ap;
+  if (a->running) {
+    /* blocking send is fine: the actor is alive and drains the pipe */
+    zmq_send(a->pipe, "T", 1, 0);
+    pthread_join(a->thread, NULL);
+  } else {
+    if (a->pub) zmq_close(a->pub);
+    if (a->zap) zmq_close(a->zap);
+    if (a->apipe) zmq_close(a->apipe);
+  }
+  if (a->pipe) zmq_close(a->pipe);
+  if (a->ctx) zmq_ctx_term(a->ctx);
+  if (a->jsonl) fclose(a->jsonl);
+  for (int i = 0; i < a->nbacklog; i++) free(a->backlog[i]);
+  free(a->backlog);
+  free(a->keys);
+  json_decref(a->run);
+  json_decref(a->open_phases);
+  json_decref(a->done_phases);
+  json_decref(a->iteration);
+  json_decref(a->checkpoint);
+  json_decref(a->last_warning);
+  json_decref(a->run_end);
+  free(a);
+  *ap = NULL;
+}
