@@ -1,0 +1,893 @@
+/* Distributed truncated SVD / PCA of one or several views (include/strata/svd.h): in-place
+ * preprocessing (feature means, scales, mean imputation), the implicit joint operator as local
+ * GEMMs reduced over grid rows/columns, TSQR, the randomized range finder, MFA weights,
+ * soft-impute, sign normalisation and gathering.  The ScaLAPACK paths (pdgesvd, Gram) are in
+ * svd_exact.c.  No file I/O here. */
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpi/scalapack_proto.h"
+#include "solvers/svd_impl.h"
+#include "strata/rng.h"
+#include "strata/svd.h"
+#include "strata/util.h"
+
+#define LD(n) ((n) > 0 ? (n) : 1)
+
+void strata_svd_opts_default(strata_svd_opts_t *o) {
+  memset(o, 0, sizeof *o);
+  o->k = 10;
+  o->oversample = 10;
+  o->power_iters = 2;
+  o->method = STRATA_SVD_AUTO;
+  o->center = 1;
+  o->scale = 0;
+  o->mfa = 1;
+  o->impute = STRATA_IMPUTE_MEAN;
+  o->impute_tol = 1e-5;
+  o->impute_maxiter = 100;
+  o->soft_lambda = 0.0;
+  o->mfa_power_iters = 4;
+  o->nb = 64;
+  o->seed = 42;
+}
+
+const char *strata_svd_method_name(int method) {
+  switch (method) {
+    case STRATA_SVD_AUTO: return "auto";
+    case STRATA_SVD_RANDOMIZED: return "randomized";
+    case STRATA_SVD_EXACT: return "exact";
+    case STRATA_SVD_GRAM: return "gram";
+    default: return "?";
+  }
+}
+
+int strata_svd_method_parse(const char *name) {
+  for (int m = STRATA_SVD_AUTO; m <= STRATA_SVD_GRAM; m++)
+    if (strcmp(name, strata_svd_method_name(m)) == 0) return m;
+  return -1;
+}
+
+int strata_svd_choose_method(int64_t N, int64_t D, int k, int p, int nviews, char *reason,
+                             size_t reason_size) {
+  int64_t mn = N < D ? N : D;
+  int64_t l = (int64_t)k + p;
+  int method;
+  char buf[200];
+  /* A sketch of l columns costs about 2(q+1) passes over the data; a dense solver costs
+   * O(N D min(N,D)).  When l is a sizeable fraction of min(N,D), or min(N,D) is small, the dense
+   * solvers cost about the same and are exact. */
+  if (mn <= 256 || 2 * l >= mn) {
+    if (D > 4 * N && N <= 40000) {
+      method = STRATA_SVD_GRAM;
+      snprintf(buf, sizeof buf,
+               "gram: k+p = %lld is not small next to min(N,D) = %lld and the view is wide "
+               "(D = %lld > 4N), so the N x N Gram matrix is the cheap exact route",
+               (long long)l, (long long)mn, (long long)D);
+    } else {
+      method = STRATA_SVD_EXACT;
+      snprintf(buf, sizeof buf,
+               "exact: k+p = %lld is not small next to min(N,D) = %lld, so a dense pdgesvd costs "
+               "about what a sketch would",
+               (long long)l, (long long)mn);
+    }
+  } else {
+    method = STRATA_SVD_RANDOMIZED;
+    snprintf(buf, sizeof buf,
+             "randomized: k+p = %lld << min(N,D) = %lld, a few passes over the data instead of "
+             "O(N D min(N,D)) dense work",
+             (long long)l, (long long)mn);
+  }
+  (void)nviews;
+  if (reason && reason_size) snprintf(reason, reason_size, "%s", buf);
+  return method;
+}
+
+/* ---- the operator --------------------------------------------------------------------------- */
+
+static int check_count(int64_t n, const char *what) {
+  int st = STRATA_OK;
+  if (n > INT_MAX) STRATA_FAIL(STRATA_ERR_INPUT, "svd: %s has %lld elements, above the MPI count limit",
+                               what, (long long)n);
+cleanup:
+  return st;
+}
+
+int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
+  int st = STRATA_OK;
+  int64_t ldy = LD(op->mloc), ldx = LD(op->ntot);
+  double *rsum = NULL;
+  double t0 = strata_wtime();
+  STRATA_CALLOC(rsum, l);
+  for (int64_t c = 0; c < l; c++)
+    for (int64_t i = 0; i < op->mloc; i++) Y[c * ldy + i] = 0.0;
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    int64_t off = op->voff[m], n = v->nloc;
+    if (n == 0) continue;
+    /* T = w S^-1 X_m: the scaling and weight act on the small side */
+    for (int c = 0; c < l; c++)
+      for (int64_t j = 0; j < n; j++) {
+        double t = op->w[m] * op->sinv[off + j] * X[c * ldx + off + j];
+        tmp[c * ldx + off + j] = t;
+        if (op->center) rsum[c] += op->mu[off + j] * t;
+      }
+    if (op->mloc > 0)
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)op->mloc, l, (int)n, 1.0, v->a,
+                  (int)op->mloc, tmp + off, (int)ldx, 1.0, Y, (int)ldy);
+  }
+  /* (Y - 1 mu^T) T = Y T - 1 (mu^T T): the partial mu^T T of this grid column is subtracted
+   * here and summed with the others by the reduction below */
+  if (op->center)
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < op->mloc; i++) Y[c * ldy + i] -= rsum[c];
+  double t1 = strata_wtime();
+  op->t_comp += t1 - t0;
+  if (op->grid->npcol > 1) {
+    STRATA_CHECK(check_count(op->mloc * l, "a sketch block"));
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, Y, (int)(op->mloc * l), MPI_DOUBLE, MPI_SUM,
+                                   op->grid->rowcomm));
+  }
+  op->t_comm += strata_wtime() - t1;
+cleanup:
+  free(rsum);
+  return st;
+}
+
+int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X) {
+  int st = STRATA_OK;
+  int64_t ldz = LD(op->mloc), ldx = LD(op->ntot);
+  double *csum = NULL;
+  double t0 = strata_wtime();
+  STRATA_CALLOC(csum, l);
+  if (op->center)
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < op->mloc; i++) csum[c] += Z[c * ldz + i];
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    int64_t off = op->voff[m], n = v->nloc;
+    if (n == 0) continue;
+    if (op->mloc > 0)
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, l, (int)op->mloc, 1.0, v->a,
+                  (int)op->mloc, Z, (int)ldz, 0.0, X + off, (int)ldx);
+    else
+      for (int c = 0; c < l; c++) memset(X + c * ldx + off, 0, (size_t)n * sizeof(double));
+    /* (Y - 1 mu^T)^T Z = Y^T Z - mu (1^T Z), with this grid row's partial column sums */
+    if (op->center)
+      for (int c = 0; c < l; c++)
+        for (int64_t j = 0; j < n; j++) X[c * ldx + off + j] -= op->mu[off + j] * csum[c];
+  }
+  double t1 = strata_wtime();
+  op->t_comp += t1 - t0;
+  if (op->grid->nprow > 1 && op->ntot > 0) {
+    STRATA_CHECK(check_count(op->ntot * l, "a D-side block"));
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, X, (int)(op->ntot * l), MPI_DOUBLE, MPI_SUM,
+                                   op->grid->colcomm));
+  }
+  double t2 = strata_wtime();
+  op->t_comm += t2 - t1;
+  for (int m = 0; m < op->nviews; m++) {
+    int64_t off = op->voff[m], n = op->views[m]->nloc;
+    for (int c = 0; c < l; c++)
+      for (int64_t j = 0; j < n; j++) X[c * ldx + off + j] *= op->w[m] * op->sinv[off + j];
+  }
+  op->t_comp += strata_wtime() - t2;
+cleanup:
+  free(csum);
+  return st;
+}
+
+/* ---- TSQR ------------------------------------------------------------------------------------ */
+
+static int lapack_qr(int m, int n, double *A, int lda, double *tau) {
+  int st = STRATA_OK, info = 0, lwork = -1;
+  double wq = 0, *work = NULL;
+  dgeqrf_(&m, &n, A, &lda, tau, &wq, &lwork, &info);
+  lwork = (int)wq + 1;
+  STRATA_MALLOC(work, lwork);
+  dgeqrf_(&m, &n, A, &lda, tau, work, &lwork, &info);
+  if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "svd: dgeqrf failed (info %d)", info);
+cleanup:
+  free(work);
+  return st;
+}
+
+static int lapack_orgqr(int m, int n, double *A, int lda, const double *tau) {
+  int st = STRATA_OK, info = 0, lwork = -1;
+  double wq = 0, *work = NULL;
+  dorgqr_(&m, &n, &n, A, &lda, tau, &wq, &lwork, &info);
+  lwork = (int)wq + 1;
+  STRATA_MALLOC(work, lwork);
+  dorgqr_(&m, &n, &n, A, &lda, tau, work, &lwork, &info);
+  if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "svd: dorgqr failed (info %d)", info);
+cleanup:
+  free(work);
+  return st;
+}
+
+int svd_tsqr(MPI_Comm comm, int64_t m, int l, double *A, int64_t lda, double *R) {
+  int st = STRATA_OK, size = 1, rank = 0;
+  double *Rloc = NULL, *S = NULL, *tau = NULL, *tmp = NULL;
+  MPI_Comm_size(comm, &size);
+  MPI_Comm_rank(comm, &rank);
+  int64_t r = m < l ? m : l;
+  int64_t ls = (int64_t)size * l;
+  STRATA_CALLOC(Rloc, (size_t)l * l);
+  STRATA_MALLOC(tau, l);
+  /* stage 1: local QR; with fewer rows than columns the block itself is "R" and Q_i = I */
+  if (m >= l && m > 0) {
+    STRATA_CHECK(lapack_qr((int)m, l, A, (int)lda, tau));
+    for (int c = 0; c < l; c++)
+      for (int i = 0; i <= c; i++) Rloc[c * l + i] = A[c * lda + i];
+    STRATA_CHECK(lapack_orgqr((int)m, l, A, (int)lda, tau));
+  } else {
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < m; i++) Rloc[c * l + i] = A[c * lda + i];
+  }
+  /* stage 2: the stacked l x l factors of all ranks, QR'd identically on every rank */
+  STRATA_MALLOC(S, (size_t)ls * l);
+  if (size > 1) {
+    double *all = NULL;
+    STRATA_MALLOC(tmp, (size_t)ls * l);
+    all = tmp;
+    STRATA_MPI_CHECK(MPI_Allgather(Rloc, l * l, MPI_DOUBLE, all, l * l, MPI_DOUBLE, comm));
+    for (int p = 0; p < size; p++)
+      for (int c = 0; c < l; c++)
+        memcpy(S + c * ls + (int64_t)p * l, all + ((int64_t)p * l + c) * l, (size_t)l * sizeof(double));
+  } else {
+    memcpy(S, Rloc, (size_t)l * l * sizeof(double));
+  }
+  STRATA_CHECK(lapack_qr((int)ls, l, S, (int)ls, tau));
+  if (R) {
+    memset(R, 0, (size_t)l * l * sizeof(double));
+    for (int c = 0; c < l; c++)
+      for (int i = 0; i <= c; i++) R[c * l + i] = S[c * ls + i];
+  }
+  STRATA_CHECK(lapack_orgqr((int)ls, l, S, (int)ls, tau));
+  /* my rows of Q = Q_i * (my r x l block of the stacked Q) */
+  const double *blk = S + (int64_t)rank * l;
+  if (m >= l && m > 0) {
+    free(tmp);
+    tmp = NULL;
+    STRATA_MALLOC(tmp, (size_t)m * l);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, l, l, 1.0, A, (int)lda, blk,
+                (int)ls, 0.0, tmp, (int)m);
+    for (int c = 0; c < l; c++) memcpy(A + c * lda, tmp + c * m, (size_t)m * sizeof(double));
+  } else {
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < r; i++) A[c * lda + i] = blk[c * ls + i];
+  }
+cleanup:
+  free(Rloc);
+  free(S);
+  free(tau);
+  free(tmp);
+  return st;
+}
+
+/* ---- randomized range finder ---------------------------------------------------------------- */
+
+/* Stream of the Gaussian test matrix of view m: a function of the global feature index only,
+ * so the sketch (and the answer) does not depend on the grid. */
+#define SVD_RNG_STREAM 0x5356440000ull
+
+static int small_svd(int l, double *R, double *s, double *Ur, double *VrT) {
+  int st = STRATA_OK, info = 0, lwork = -1;
+  int *iwork = NULL;
+  double wq = 0, *work = NULL;
+  STRATA_MALLOC(iwork, 8 * (size_t)l);
+  dgesdd_("A", &l, &l, R, &l, s, Ur, &l, VrT, &l, &wq, &lwork, iwork, &info, 1);
+  lwork = (int)wq + 1;
+  STRATA_MALLOC(work, lwork);
+  dgesdd_("A", &l, &l, R, &l, s, Ur, &l, VrT, &l, work, &lwork, iwork, &info, 1);
+  if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "svd: dgesdd on the %d x %d sketch failed (info %d)", l, l, info);
+cleanup:
+  free(iwork);
+  free(work);
+  return st;
+}
+
+int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_events_t *ev,
+                   const char *phase, double *s, double *U, double *V) {
+  int st = STRATA_OK;
+  const strata_grid_t *g = op->grid;
+  int64_t mn = op->N < op->D ? op->N : op->D;
+  int l = (int)((int64_t)k + p < mn ? (int64_t)k + p : mn);
+  int64_t ldm = LD(op->mloc), ldn = LD(op->ntot);
+  double *X = NULL, *Y = NULL, *tmp = NULL, *R = NULL, *sl = NULL, *Ur = NULL, *VrT = NULL;
+  int npass = 2 * q + 2, pass = 0;
+  double prev = 0;
+  STRATA_MALLOC(X, (size_t)ldn * l);
+  STRATA_MALLOC(tmp, (size_t)ldn * l);
+  STRATA_MALLOC(Y, (size_t)ldm * l);
+  STRATA_MALLOC(R, (size_t)l * l);
+  STRATA_MALLOC(sl, l);
+  STRATA_MALLOC(Ur, (size_t)l * l);
+  STRATA_MALLOC(VrT, (size_t)l * l);
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    for (int c = 0; c < l; c++)
+      for (int64_t j = 0; j < v->nloc; j++)
+        X[c * ldn + op->voff[m] + j] =
+            strata_rng_normal_at(seed, SVD_RNG_STREAM + (uint64_t)m, (uint64_t)(v->col0 + j) * (uint64_t)l + (uint64_t)c);
+  }
+  /* Each pass: one product with A or A^T, re-orthonormalised by TSQR; R[0] estimates sigma_1
+   * and is reported as the pass's objective. */
+  for (pass = 1; pass <= npass; pass++) {
+    op->t_comp = op->t_comm = 0;
+    if (pass % 2 == 1) {
+      STRATA_CHECK(svd_op_apply(op, l, X, Y, tmp));
+      double t0 = strata_wtime();
+      STRATA_CHECK(svd_tsqr(g->colcomm, op->mloc, l, Y, ldm, R));
+      op->t_comm += strata_wtime() - t0;
+    } else {
+      STRATA_CHECK(svd_op_apply_t(op, l, Y, X));
+      double t0 = strata_wtime();
+      STRATA_CHECK(svd_tsqr(g->rowcomm, op->ntot, l, X, ldn, R));
+      op->t_comm += strata_wtime() - t0;
+    }
+    double est = fabs(R[0]);
+    strata_ev_iteration(ev, phase, pass, npass, est, prev > 0 ? fabs(est - prev) / prev : 1.0,
+                        op->t_comp, op->t_comm);
+    prev = est;
+  }
+  /* After the last pass X = Q_b with A^T Q = Q_b R: R = Ur S Vr^T gives
+   * A ~ Q Q^T A = (Q Vr) S (Q_b Ur)^T. */
+  STRATA_CHECK(small_svd(l, R, sl, Ur, VrT));
+  for (int c = 0; c < k; c++) s[c] = sl[c];
+  if (op->mloc > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, (int)op->mloc, k, l, 1.0, Y, (int)ldm,
+                VrT, l, 0.0, U, (int)ldm);
+  if (op->ntot > 0)
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)op->ntot, k, l, 1.0, X, (int)ldn,
+                Ur, l, 0.0, V, (int)ldn);
+cleanup:
+  free(X);
+  free(Y);
+  free(tmp);
+  free(R);
+  free(sl);
+  free(Ur);
+  free(VrT);
+  return st;
+}
+
+/* ---- preprocessing ------------------------------------------------------------------------- */
+
+typedef struct missing {
+  int64_t n;      /* missing entries of present samples, this rank, this view */
+  int64_t *idx;   /* [n] local column-major positions */
+} missing_t;
+
+/* Collective over colcomm: feature means/sds of view m over observed entries of present rows,
+ * then the in-place mean imputation (see svd.h); records the missing positions when asked. */
+static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, missing_t *miss,
+                           int64_t *n_empty) {
+  int st = STRATA_OK;
+  strata_dmat_t *v = (strata_dmat_t *)op->views[m];
+  int64_t n = v->nloc, mloc = v->mloc, off = op->voff[m];
+  double *acc = NULL;
+  STRATA_CALLOC(acc, 3 * (size_t)LD(n));
+  double *cnt = acc, *sum = acc + n, *ss = acc + 2 * n;
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < mloc; i++) {
+      double y = v->a[j * mloc + i];
+      if (v->present[i] && !isnan(y)) {
+        cnt[j] += 1;
+        sum[j] += y;
+      }
+    }
+  if (n > 0 && op->grid->nprow > 1)
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, acc, (int)(2 * n), MPI_DOUBLE, MPI_SUM,
+                                   op->grid->colcomm));
+  for (int64_t j = 0; j < n; j++) {
+    op->mu[off + j] = cnt[j] > 0 ? sum[j] / cnt[j] : 0.0;
+    if (cnt[j] == 0) (*n_empty)++;
+  }
+  for (int64_t j = 0; j < n; j++) op->sinv[off + j] = 1.0;
+  if (scale) {
+    for (int64_t j = 0; j < n; j++)
+      for (int64_t i = 0; i < mloc; i++) {
+        double y = v->a[j * mloc + i];
+        if (v->present[i] && !isnan(y)) ss[j] += (y - op->mu[off + j]) * (y - op->mu[off + j]);
+      }
+    if (n > 0 && op->grid->nprow > 1)
+      STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, ss, (int)n, MPI_DOUBLE, MPI_SUM,
+                                     op->grid->colcomm));
+    /* constant features keep scale 1 (as scanpy does) rather than dividing by zero */
+    for (int64_t j = 0; j < n; j++) {
+      double sd = cnt[j] > 1 ? sqrt(ss[j] / (cnt[j] - 1)) : 0.0;
+      op->sinv[off + j] = sd > 0 ? 1.0 / sd : 1.0;
+    }
+  }
+  if (keep_missing) {
+    int64_t nm = 0;
+    for (int64_t t = 0; t < mloc * n; t++)
+      if (v->present[t % (mloc ? mloc : 1)] && isnan(v->a[t])) nm++;
+    STRATA_MALLOC(miss->idx, nm);
+    miss->n = 0;
+    for (int64_t t = 0; t < mloc * n; t++)
+      if (v->present[t % (mloc ? mloc : 1)] && isnan(v->a[t])) miss->idx[miss->n++] = t;
+  }
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t i = 0; i < mloc; i++) {
+      double *y = &v->a[j * mloc + i];
+      if (!v->present[i]) *y = op->center ? op->mu[off + j] : 0.0;
+      else if (isnan(*y)) *y = op->mu[off + j];
+    }
+cleanup:
+  free(acc);
+  return st;
+}
+
+/* Collective over colcomm: re-estimate the feature means from the current (imputed) values of
+ * the present rows and reset the absent rows to them, so that soft-impute fits
+ * Y = 1 mu^T + U S V^T with mu consistent with the filled matrix. */
+static int recenter(svd_op_t *op) {
+  int st = STRATA_OK;
+  double *acc = NULL;
+  STRATA_CALLOC(acc, LD(op->ntot) + 1);
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    int64_t off = op->voff[m];
+    for (int64_t j = 0; j < v->nloc; j++)
+      for (int64_t i = 0; i < v->mloc; i++)
+        if (v->present[i]) acc[off + j] += v->a[j * v->mloc + i];
+  }
+  if (op->grid->nprow > 1 && op->ntot > 0)
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, acc, (int)op->ntot, MPI_DOUBLE, MPI_SUM, op->grid->colcomm));
+  for (int m = 0; m < op->nviews; m++) {
+    strata_dmat_t *v = (strata_dmat_t *)op->views[m];
+    int64_t off = op->voff[m], np = 0;
+    for (int64_t i = 0; i < v->mloc; i++) np += v->present[i];
+    if (op->grid->nprow > 1) STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &np, 1, MPI_INT64_T, MPI_SUM, op->grid->colcomm));
+    for (int64_t j = 0; j < v->nloc; j++) {
+      if (np > 0) op->mu[off + j] = acc[off + j] / (double)np;
+      for (int64_t i = 0; i < v->mloc; i++)
+        if (!v->present[i]) v->a[j * v->mloc + i] = op->mu[off + j];
+    }
+  }
+cleanup:
+  free(acc);
+  return st;
+}
+
+/* Collective over grid->comm: ||A||_F^2 with the current weights. */
+static int total_ss(const svd_op_t *op, double *out) {
+  int st = STRATA_OK;
+  double t = 0;
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    double tv = 0;
+    for (int64_t j = 0; j < v->nloc; j++) {
+      double mu = op->center ? op->mu[op->voff[m] + j] : 0.0, si = op->sinv[op->voff[m] + j];
+      double tc = 0;
+      for (int64_t i = 0; i < v->mloc; i++) {
+        double d = (v->a[j * v->mloc + i] - mu);
+        tc += d * d;
+      }
+      tv += tc * si * si;
+    }
+    t += op->w[m] * op->w[m] * tv;
+  }
+  STRATA_MPI_CHECK(MPI_Allreduce(&t, out, 1, MPI_DOUBLE, MPI_SUM, op->grid->comm));
+cleanup:
+  return st;
+}
+
+/* Collective over grid->comm: make the largest-magnitude entry of each U column positive
+ * (ties: the lowest global row), flipping V with it. */
+static int flip_signs(const svd_op_t *op, int k, double *U, double *V) {
+  int st = STRATA_OK;
+  int64_t ldm = LD(op->mloc), ldn = LD(op->ntot);
+  int nr = op->grid->nprow;
+  double *mine = NULL, *all = NULL;
+  const int64_t *rows = op->views[0]->rows;
+  STRATA_MALLOC(mine, 3 * (size_t)k);
+  STRATA_MALLOC(all, 3 * (size_t)k * nr);
+  for (int c = 0; c < k; c++) {
+    double best = -1, val = 0, row = (double)INT64_MAX;
+    for (int64_t i = 0; i < op->mloc; i++) {
+      double a = fabs(U[c * ldm + i]);
+      if (a > best) {
+        best = a;
+        val = U[c * ldm + i];
+        row = (double)rows[i];
+      }
+    }
+    mine[3 * c] = best;
+    mine[3 * c + 1] = val;
+    mine[3 * c + 2] = row;
+  }
+  STRATA_MPI_CHECK(MPI_Allgather(mine, 3 * k, MPI_DOUBLE, all, 3 * k, MPI_DOUBLE, op->grid->colcomm));
+  for (int c = 0; c < k; c++) {
+    double best = -1, val = 0, row = 0;
+    for (int p = 0; p < nr; p++) {
+      const double *e = all + (size_t)p * 3 * k + 3 * c;
+      if (e[0] > best || (e[0] == best && e[2] < row)) {
+        best = e[0];
+        val = e[1];
+        row = e[2];
+      }
+    }
+    if (val < 0) {
+      for (int64_t i = 0; i < op->mloc; i++) U[c * ldm + i] = -U[c * ldm + i];
+      for (int64_t j = 0; j < op->ntot; j++) V[c * ldn + j] = -V[c * ldn + j];
+    }
+  }
+cleanup:
+  free(mine);
+  free(all);
+  return st;
+}
+
+int svd_allgather_view_vec(const svd_op_t *op, int m, const double *local, double **full) {
+  int st = STRATA_OK;
+  const strata_dmat_t *v = op->views[m];
+  int pc = op->grid->npcol;
+  int *counts = NULL, *displs = NULL;
+  double *f = NULL;
+  STRATA_CHECK(check_count(v->ncols, "a view's feature count"));
+  STRATA_MALLOC(counts, pc);
+  STRATA_MALLOC(displs, pc);
+  for (int c = 0; c < pc; c++) {
+    int64_t s0, cn;
+    strata_block_range(v->ncols, pc, c, &s0, &cn);
+    counts[c] = (int)cn;
+    displs[c] = (int)s0;
+  }
+  STRATA_MALLOC(f, v->ncols);
+  STRATA_MPI_CHECK(MPI_Allgatherv(local + op->voff[m], (int)v->nloc, MPI_DOUBLE, f, counts, displs,
+                                  MPI_DOUBLE, op->grid->rowcomm));
+cleanup:
+  free(counts);
+  free(displs);
+  if (st) {
+    free(f);
+    f = NULL;
+  }
+  *full = f;
+  return st;
+}
+
+/* ---- the driver ------------------------------------------------------------------------------ */
+
+static int solve(svd_op_t *op, int method, const strata_svd_opts_t *o, int k, const char *phase,
+                 double *s, double *U, double *V) {
+  switch (method) {
+    case STRATA_SVD_RANDOMIZED:
+      return svd_randomized(op, k, o->oversample, o->power_iters, o->seed, o->ev, phase, s, U, V);
+    case STRATA_SVD_EXACT: return svd_exact(op, k, o->nb, o->ev, s, U, V);
+    case STRATA_SVD_GRAM: return svd_gram(op, k, o->nb, o->ev, s, U, V);
+    default: return strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
+                                   "svd: unknown method %d", method);
+  }
+}
+
+void strata_svd_result_destroy(strata_svd_result_t **rp) {
+  if (!rp || !*rp) return;
+  strata_svd_result_t *r = *rp;
+  free(r->s);
+  free(r->variance);
+  free(r->variance_ratio);
+  free(r->view_weight);
+  free(r->view_sigma1);
+  free(r->u);
+  if (r->v)
+    for (int m = 0; m < r->nviews; m++) free(r->v[m]);
+  free(r->v);
+  free(r->nloc);
+  free(r);
+  *rp = NULL;
+}
+
+/* The first singular value of view m alone (centred, scaled, unweighted) by a small randomized
+ * pass: the MFA weight's denominator. */
+static int view_sigma1(svd_op_t *op, int m, const strata_svd_opts_t *o, double *sigma1) {
+  int st = STRATA_OK;
+  svd_op_t sub = *op;
+  int64_t voff[2] = {0, op->voff[m + 1] - op->voff[m]};
+  double w1 = 1.0, s1 = 0, *U = NULL, *V = NULL;
+  sub.nviews = 1;
+  sub.views = op->views + m;
+  sub.D = op->views[m]->ncols;
+  sub.ntot = voff[1];
+  sub.voff = voff;
+  sub.mu = op->mu + op->voff[m];
+  sub.sinv = op->sinv + op->voff[m];
+  sub.w = &w1;
+  STRATA_MALLOC(U, LD(sub.mloc));
+  STRATA_MALLOC(V, LD(sub.ntot));
+  int64_t mn = sub.N < sub.D ? sub.N : sub.D;
+  int p = (int)(mn - 1 < 9 ? mn - 1 : 9);
+  STRATA_CHECK(svd_randomized(&sub, 1, p, o->mfa_power_iters, o->seed, o->ev, "mfa-weight",
+                              &s1, U, V));
+  *sigma1 = s1;
+cleanup:
+  free(U);
+  free(V);
+  return st;
+}
+
+int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd_opts_t *o,
+                       strata_svd_result_t **out) {
+  int st = STRATA_OK;
+  svd_op_t op;
+  strata_svd_result_t *r = NULL;
+  missing_t *miss = NULL;
+  double *V = NULL;
+  memset(&op, 0, sizeof op);
+  *out = NULL;
+  if (nviews < 1 || !views || !views[0])
+    return strata_agree(MPI_COMM_WORLD,
+                        strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__, "svd: no views"));
+  const strata_grid_t *g = views[0]->grid;
+  op.grid = g;
+  op.nviews = nviews;
+  op.views = views;
+  op.N = views[0]->nrows;
+  op.mloc = views[0]->mloc;
+  op.center = o->center;
+  for (int m = 1; m < nviews; m++) {
+    const strata_dmat_t *v = views[m];
+    int same = v->grid == g && v->nrows == op.N && v->mloc == op.mloc;
+    for (int64_t i = 0; same && i < op.mloc; i++) same = v->rows[i] == views[0]->rows[i];
+    if (!same) STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: view %d has another grid or row layout than view 0", m);
+  }
+  STRATA_CALLOC(op.voff, nviews + 1);
+  for (int m = 0; m < nviews; m++) {
+    op.voff[m + 1] = op.voff[m] + views[m]->nloc;
+    op.D += views[m]->ncols;
+  }
+  op.ntot = op.voff[nviews];
+  int64_t mn = op.N < op.D ? op.N : op.D;
+  if (o->k < 1 || o->k > mn)
+    STRATA_FAIL(STRATA_ERR_INPUT, "svd: k = %d components asked, but the matrix is %lld x %lld (k must be in 1..%lld)",
+                o->k, (long long)op.N, (long long)op.D, (long long)mn);
+  if (o->oversample < 0 || o->power_iters < 0)
+    STRATA_FAIL(STRATA_ERR_INPUT, "svd: oversampling and power iterations must be >= 0");
+  if (o->weights)
+    for (int m = 0; m < nviews; m++)
+      if (!(o->weights[m] > 0) || !isfinite(o->weights[m]))
+        STRATA_FAIL(STRATA_ERR_INPUT, "svd: view weight %d is %g; weights must be positive", m + 1, o->weights[m]);
+  STRATA_CALLOC(r, 1);
+  r->k = o->k;
+  r->nviews = nviews;
+  r->nrows = op.N;
+  r->mloc = op.mloc;
+  STRATA_CALLOC(r->s, o->k);
+  STRATA_CALLOC(r->variance, o->k);
+  STRATA_CALLOC(r->variance_ratio, o->k);
+  STRATA_CALLOC(r->view_weight, nviews);
+  STRATA_CALLOC(r->view_sigma1, nviews);
+  STRATA_CALLOC(r->u, (size_t)LD(op.mloc) * o->k);
+  STRATA_CALLOC(r->nloc, nviews);
+  STRATA_CALLOC(r->v, nviews);
+  STRATA_CALLOC(op.mu, LD(op.ntot));
+  STRATA_CALLOC(op.sinv, LD(op.ntot));
+  STRATA_CALLOC(op.w, nviews);
+  STRATA_CALLOC(miss, nviews);
+  STRATA_CALLOC(V, (size_t)LD(op.ntot) * o->k);
+  r->method = o->method;
+  if (r->method == STRATA_SVD_AUTO)
+    r->method = strata_svd_choose_method(op.N, op.D, o->k, o->oversample, nviews, r->method_reason,
+                                         sizeof r->method_reason);
+  else
+    snprintf(r->method_reason, sizeof r->method_reason, "%s: as asked", strata_svd_method_name(r->method));
+cleanup:
+  st = strata_agree(g ? g->comm : MPI_COMM_WORLD, st);
+  if (st) goto fail;
+
+  /* preprocessing, in place */
+  int64_t n_empty = 0;
+  for (int m = 0; m < nviews && !st; m++)
+    st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &n_empty);
+  st = strata_agree(g->comm, st);
+  if (st) goto fail;
+  if (n_empty > 0) strata_ev_warning(o->ev, "svd: %lld features have no observed value on this rank's block", (long long)n_empty);
+
+  /* MFA weights: with two or more views each is divided by its own first singular value */
+  for (int m = 0; m < nviews; m++) {
+    double uw = o->weights ? o->weights[m] : 1.0;
+    op.w[m] = uw;
+    if (o->mfa && nviews > 1) {
+      st = view_sigma1(&op, m, o, &r->view_sigma1[m]);
+      if (!st && !(r->view_sigma1[m] > 0))
+        st = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                            "svd: view %d is constant after centring (first singular value 0), "
+                            "it cannot be MFA-weighted", m + 1);
+      st = strata_agree(g->comm, st);
+      if (st) goto fail;
+      op.w[m] = uw / r->view_sigma1[m];
+    }
+    r->view_weight[m] = op.w[m];
+  }
+
+  st = solve(&op, r->method, o, o->k, "svd", r->s, r->u, V);
+  st = strata_agree(g->comm, st);
+  if (st) goto fail;
+
+  if (o->impute == STRATA_IMPUTE_SOFT) {
+    int64_t ldm = LD(op.mloc), ldn = LD(op.ntot);
+    for (int it = 1; it <= o->impute_maxiter; it++) {
+      double ch2 = 0, tss = 0, ch = 0;
+      for (int m = 0; m < nviews; m++) {
+        strata_dmat_t *v = views[m];
+        int64_t mloc = LD(v->mloc);
+        for (int64_t t = 0; t < miss[m].n; t++) {
+          int64_t i = miss[m].idx[t] % mloc, j = miss[m].idx[t] / mloc, jj = op.voff[m] + j;
+          double fit = 0;
+          for (int c = 0; c < o->k; c++) {
+            double sc = r->s[c] - o->soft_lambda;
+            if (sc > 0) fit += r->u[c * ldm + i] * sc * V[c * ldn + jj];
+          }
+          /* back from A's scale: y = c mu + s fit / w */
+          double ynew = (op.center ? op.mu[jj] : 0.0) + fit / (op.w[m] * op.sinv[jj]);
+          double d = (ynew - v->a[miss[m].idx[t]]) * op.w[m] * op.sinv[jj];
+          ch2 += d * d;
+          v->a[miss[m].idx[t]] = ynew;
+        }
+      }
+      int rc = MPI_Allreduce(MPI_IN_PLACE, &ch2, 1, MPI_DOUBLE, MPI_SUM, g->comm);
+      st = rc == MPI_SUCCESS ? STRATA_OK
+                             : strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: soft-impute reduction failed");
+      if (!st && op.center) st = recenter(&op);
+      if (!st) st = total_ss(&op, &tss);
+      if (!st) {
+        ch = tss > 0 ? sqrt(ch2 / tss) : 0.0;
+        st = solve(&op, r->method, o, o->k, "svd", r->s, r->u, V);
+      }
+      st = strata_agree(g->comm, st);
+      if (st) goto fail;
+      r->impute_iters = it;
+      r->impute_change = ch;
+      strata_ev_iteration(o->ev, "soft-impute", it, o->impute_maxiter, r->s[0], ch, op.t_comp, op.t_comm);
+      if (ch < o->impute_tol) {
+        r->impute_converged = 1;
+        break;
+      }
+    }
+    if (!r->impute_converged)
+      strata_ev_warning(o->ev, "soft-impute stopped after %d refits with change %.3g >= tol %.3g",
+                        r->impute_iters, r->impute_change, o->impute_tol);
+  }
+
+  st = flip_signs(&op, o->k, r->u, V);
+  if (!st) st = total_ss(&op, &r->total_ss);
+  if (!st) {
+    for (int c = 0; c < o->k; c++) {
+      r->variance[c] = op.N > 1 ? r->s[c] * r->s[c] / (double)(op.N - 1) : 0.0;
+      r->variance_ratio[c] = r->total_ss > 0 ? r->s[c] * r->s[c] / r->total_ss : 0.0;
+    }
+    int64_t ldn = LD(op.ntot);
+    for (int m = 0; m < nviews && !st; m++) {
+      int64_t n = views[m]->nloc;
+      r->nloc[m] = n;
+      r->v[m] = malloc((size_t)LD(n) * o->k * sizeof(double));
+      if (!r->v[m]) {
+        st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+        break;
+      }
+      for (int c = 0; c < o->k; c++)
+        memcpy(r->v[m] + c * LD(n), V + c * ldn + op.voff[m], (size_t)n * sizeof(double));
+    }
+  }
+  st = strata_agree(g->comm, st);
+fail:
+  if (st) strata_svd_result_destroy(&r);
+  *out = r;
+  if (miss)
+    for (int m = 0; m < nviews; m++) free(miss[m].idx);
+  free(miss);
+  free(V);
+  free(op.voff);
+  free(op.mu);
+  free(op.sinv);
+  free(op.w);
+  return st;
+}
+
+int strata_svd_gather(const strata_svd_result_t *r, strata_dmat_t *const *views, int root,
+                      double **u, double ***v) {
+  int st = STRATA_OK;
+  const strata_grid_t *g = views[0]->grid;
+  int size = g->size, k = r->k;
+  int *counts = NULL, *displs = NULL;
+  double *sendu = NULL, *recv = NULL, *U = NULL, **Vs = NULL;
+  int64_t *rowsall = NULL, *rowsend = NULL;
+  *u = NULL;
+  *v = NULL;
+  STRATA_MALLOC(counts, size);
+  STRATA_MALLOC(displs, size);
+  /* U: the ranks of grid column 0 send their rows (row-major per row: k values) */
+  int64_t mine = g->mycol == 0 ? r->mloc : 0;
+  STRATA_CHECK(check_count(r->nrows * k, "the gathered U"));
+  STRATA_MALLOC(sendu, LD(mine) * k);
+  STRATA_MALLOC(rowsend, LD(mine));
+  for (int64_t i = 0; i < mine; i++) {
+    rowsend[i] = views[0]->rows[i];
+    for (int c = 0; c < k; c++) sendu[i * k + c] = r->u[c * LD(r->mloc) + i];
+  }
+  int cnt = (int)mine;
+  STRATA_MPI_CHECK(MPI_Gather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, root, g->comm));
+  if (g->rank == root) {
+    int64_t tot = 0;
+    for (int p = 0; p < size; p++) {
+      displs[p] = (int)tot;
+      tot += counts[p];
+    }
+    STRATA_MALLOC(rowsall, LD(tot));
+  }
+  STRATA_MPI_CHECK(MPI_Gatherv(rowsend, cnt, MPI_INT64_T, rowsall, counts, displs, MPI_INT64_T, root, g->comm));
+  if (g->rank == root)
+    for (int p = 0; p < size; p++) {
+      counts[p] *= k;
+      displs[p] *= k;
+    }
+  if (g->rank == root) STRATA_MALLOC(recv, (size_t)LD(r->nrows) * k);
+  STRATA_MPI_CHECK(MPI_Gatherv(sendu, cnt * k, MPI_DOUBLE, recv, counts, displs, MPI_DOUBLE, root, g->comm));
+  if (g->rank == root) {
+    STRATA_MALLOC(U, (size_t)LD(r->nrows) * k);
+    for (int64_t i = 0; i < r->nrows; i++)
+      for (int c = 0; c < k; c++) U[c * r->nrows + rowsall[i]] = recv[i * k + c];
+  }
+  /* V_m: the ranks of grid row 0 send their feature block (contiguous, in grid-column order) */
+  if (g->rank == root) STRATA_CALLOC(Vs, r->nviews);
+  for (int m = 0; m < r->nviews; m++) {
+    int64_t D = views[m]->ncols, n = g->myrow == 0 ? r->nloc[m] : 0;
+    double *send = NULL, *rv = NULL;
+    STRATA_CHECK(check_count(D * k, "a gathered V"));
+    send = malloc((size_t)LD(n) * k * sizeof(double));
+    if (!send) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+    for (int64_t j = 0; j < n; j++)
+      for (int c = 0; c < k; c++) send[j * k + c] = r->v[m][c * LD(r->nloc[m]) + j];
+    if (g->rank == root) {
+      for (int p = 0; p < size; p++) {
+        int prow = p / g->npcol, pcol = p % g->npcol;
+        int64_t s0, cn;
+        strata_block_range(D, g->npcol, pcol, &s0, &cn);
+        counts[p] = prow == 0 ? (int)(cn * k) : 0;
+        displs[p] = (int)(s0 * k);
+      }
+      rv = malloc((size_t)LD(D) * k * sizeof(double));
+      Vs[m] = malloc((size_t)LD(D) * k * sizeof(double));
+      if (!rv || !Vs[m]) {
+        free(send);
+        free(rv);
+        STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+      }
+    }
+    int rc = MPI_Gatherv(send, (int)(n * k), MPI_DOUBLE, rv, counts, displs, MPI_DOUBLE, root, g->comm);
+    free(send);
+    if (rc != MPI_SUCCESS) {
+      free(rv);
+      STRATA_FAIL(STRATA_ERR_MPI, "mpi: gathering V failed");
+    }
+    if (g->rank == root)
+      for (int64_t j = 0; j < D; j++)
+        for (int c = 0; c < k; c++) Vs[m][c * D + j] = rv[j * k + c];
+    free(rv);
+  }
+cleanup:
+  free(counts);
+  free(displs);
+  free(sendu);
+  free(recv);
+  free(rowsall);
+  free(rowsend);
+  if (st) {
+    free(U);
+    if (Vs)
+      for (int m = 0; m < r->nviews; m++) free(Vs[m]);
+    free(Vs);
+    U = NULL;
+    Vs = NULL;
+  }
+  *u = U;
+  *v = Vs;
+  return st;
+}

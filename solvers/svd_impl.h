@@ -1,0 +1,49 @@
+/* Private to solvers/svd*.c: the implicit joint operator A (see include/strata/svd.h), the
+ * tall-skinny QR, and the three decompositions of A.  Not a public API. */
+#ifndef STRATA_SVD_IMPL_H
+#define STRATA_SVD_IMPL_H
+#include <stdint.h>
+#include "strata/dmat.h"
+#include "strata/events.h"
+#include "strata/svd.h"
+
+/* The operator A = [w_m (Y_m - c 1 mu_m^T) S_m^-1]_m on the views' grid.  "D-side" arrays (one
+ * value per feature, e.g. mu, or D x l blocks) are stored locally as the concatenation of the
+ * views' local column blocks: ntot = sum nloc_m rows, view m at rows voff[m] .. voff[m+1]. */
+typedef struct svd_op {
+  const strata_grid_t *grid;
+  int nviews;
+  strata_dmat_t *const *views;
+  int64_t N, D;        /* global shape of A */
+  int64_t mloc, ntot;  /* local rows, local D-side rows */
+  int64_t *voff;       /* [nviews+1] local D-side offsets */
+  double *mu;          /* [ntot] feature means (used only when center) */
+  double *sinv;        /* [ntot] 1 / standard deviation, or 1 */
+  double *w;           /* [nviews] view weights */
+  int center;
+  double t_comp, t_comm;  /* seconds spent in local compute and in reductions (for events) */
+} svd_op_t;
+
+/* Collective over rowcomm: Y (mloc x l, ld max(1,mloc)) = A X, X (ntot x l, ld max(1,ntot)).
+ * tmp holds ntot*l doubles. */
+int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
+/* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
+int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
+
+/* Collective over comm: in-place TSQR of the m x l block A (ld lda) whose rows, stacked over the
+ * ranks of comm in rank order, form a tall matrix: A becomes this rank's rows of Q and R
+ * (l x l, ld l, may be NULL) the replicated triangular factor.  Any m >= 0 is allowed. */
+int svd_tsqr(MPI_Comm comm, int64_t m, int l, double *A, int64_t lda, double *R);
+
+/* The three decompositions.  Each writes s[k], U (mloc x k, ld max(1,mloc)) and V (ntot x k,
+ * ld max(1,ntot)) before sign normalisation; collective over grid->comm. */
+int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_events_t *ev,
+                   const char *phase, double *s, double *U, double *V);
+int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double *U, double *V);
+int svd_gram(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double *U, double *V);
+
+/* Collective over rowcomm: the full D_m-vector of a D-side per-feature array of view m
+ * (e.g. mu), replicated; the caller frees *full. */
+int svd_allgather_view_vec(const svd_op_t *op, int m, const double *local, double **full);
+
+#endif
