@@ -22,6 +22,7 @@ static double entry(int i, int j) { return i == j ? 2.0 + 0.01 * i : 1.0 / (1.0 
 int main(int argc, char **argv) {
   int provided, rank, size, exit_code = 0, iters = 200, n = 300, sleep_us = 0;
   double wait_sub = 0;
+  const char *pid_file = NULL; /* rank 0 writes its pid here (tests stop it to silence the run) */
   strata_events_opts_t opts = {0};
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   MPI_Comm comm;
@@ -35,7 +36,7 @@ int main(int argc, char **argv) {
       {"progress", no_argument, 0, 'p'},       {"iters", required_argument, 0, 'i'},
       {"n", required_argument, 0, 'n'},        {"sleep-us", required_argument, 0, 's'},
       {"exit", required_argument, 0, 'e'},     {"wait-subscriber", required_argument, 0, 'w'},
-      {0, 0, 0, 0}};
+      {"pid-file", required_argument, 0, 'P'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     switch (c) {
@@ -49,6 +50,7 @@ int main(int argc, char **argv) {
     case 's': sleep_us = atoi(optarg); break;
     case 'e': exit_code = atoi(optarg); break;
     case 'w': wait_sub = atof(optarg); break;
+    case 'P': pid_file = optarg; break;
     default:
       if (rank == 0) fprintf(stderr, "emitter: bad option\n");
       MPI_Finalize();
@@ -56,6 +58,13 @@ int main(int argc, char **argv) {
     }
   }
   if (exit_code < 0 || exit_code > 6) exit_code = 5;
+  if (pid_file && rank == 0) {
+    FILE *f = fopen(pid_file, "w");
+    if (f) {
+      fprintf(f, "%ld\n", (long)getpid());
+      fclose(f);
+    }
+  }
   strata_events_t *ev = NULL;
   int st = strata_events_create(comm, &opts, &ev);
   st = strata_agree(comm, st);
