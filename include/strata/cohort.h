@@ -69,20 +69,49 @@ STRATA_NODISCARD int strata_cohort_read_view(const strata_cohort_t *c, int v,
                                              const strata_partition_t *rows,
                                              strata_dmat_t **out);
 
+/* Per-view summary computed from the data (strata check / strata info). */
+typedef struct strata_view_stats {
+  int64_t present;          /* samples that have the view (obsmap != 0) */
+  int64_t entries;          /* present * nvar */
+  int64_t missing;          /* NaN entries among present samples */
+  int64_t nonfinite;        /* +-Inf entries */
+  int64_t constant;         /* features whose observed values are all equal (>= 1 observed) */
+  int64_t empty_features;   /* features with no observed value */
+  int64_t empty_samples;    /* present samples with no observed value */
+  double min, max;          /* over finite observed values (NaN if none) */
+  /* this rank's first +-Inf entry (global sample, feature) or -1: lets the caller report it
+   * from the rank that saw it */
+  int64_t local_inf_row, local_inf_col;
+  int64_t first_constant;   /* index of the first constant feature, -1 if none */
+} strata_view_stats_t;
+
+/* Collective over grid->comm.  Read view v with strata_cohort_read_view (each rank its block,
+ * rows partitioned by patient) and summarise it.  Every field but local_inf_* is the same on
+ * all ranks.  Memory: one block of the view per rank. */
+STRATA_NODISCARD int strata_cohort_view_stats(const strata_cohort_t *c, int v, const strata_grid_t *grid,
+                                              strata_view_stats_t *out);
+
 /* ---- writing (import, simulate, results) ------------------------------------------------ */
 typedef struct strata_cohort_writer strata_cohort_writer_t;
 
 /* Collective.  Start writing a cohort to a temporary name next to `path` (renamed on commit).
- * obs: nobs sample ids, patient ids (written as obs column `patient`), and ncols extra columns.
- * Every rank passes the same metadata.  Written with the MuData userblock and attributes. */
+ * obs: nobs sample ids, patient ids (written as obs column `patient`), and ncols extra columns
+ * (numeric -> float64, strings -> vlen UTF-8, NULL written as "").  Only rank 0's strings and
+ * columns are used (other ranks may pass NULL/0); nobs must agree.  The structure and strings
+ * are written by rank 0 with the default driver (parallel HDF5 cannot write vlen data), X by all
+ * ranks through MPI-IO.  Written with the MuData userblock and the attributes anndata/mudata
+ * expect; each view's X is chunked (about 4 MiB chunks of whole or long row pieces), not
+ * compressed. */
 STRATA_NODISCARD int strata_cohort_writer_create(MPI_Comm comm, const char *path, int64_t nobs,
                                                  char *const *obs_names,
                                                  char *const *patient_ids, int ncols,
                                                  const strata_column_t *cols,
                                                  strata_cohort_writer_t **out);
 /* Collective.  Declare view `name`: nrows rows (the samples with obsmap != 0, in obsmap order),
- * nvar features with ids, stored as float32 (dtype_bytes 4) or float64 (8); likelihood may be
- * NULL.  Returns the view's index for write_block. */
+ * nvar features with ids, stored as float32 (dtype_bytes 4) or float64 (8), or no X at all
+ * (dtype_bytes 0: a results view with obs/var only); likelihood may be NULL (stored as
+ * mod/<name>/uns/strata_likelihood).  obsmap is needed on every rank, var_names on rank 0 only.
+ * Views may be added after blocks of earlier views were written.  Returns the view's index. */
 STRATA_NODISCARD int strata_cohort_writer_add_view(strata_cohort_writer_t *w, const char *name,
                                                    const uint32_t *obsmap, int64_t nvar,
                                                    char *const *var_names, int dtype_bytes,
@@ -93,8 +122,11 @@ STRATA_NODISCARD int strata_cohort_writer_add_view(strata_cohort_writer_t *w, co
 STRATA_NODISCARD int strata_cohort_writer_write_block(strata_cohort_writer_t *w, int view,
                                                       int64_t row0, int64_t nrows, int64_t col0,
                                                       int64_t ncols, const double *block);
-/* The open HDF5 file id of the writer, to add extra groups (e.g. simulation truth under
- * uns/strata_truth).  Collective rules of parallel HDF5 apply. */
+/* Collective (it opens the MPI-IO handle if needed).  The open HDF5 file id of the writer, to add
+ * extra groups (e.g. simulation truth under uns/strata_truth).  Collective rules of parallel
+ * HDF5 apply, and parallel HDF5 1.10 cannot write variable-length strings: write numbers here,
+ * strings through rank 0 with strata/h5util.h after commit.  The id stays owned by the writer
+ * and is invalidated by the next add_view or commit. */
 int64_t strata_cohort_writer_file(strata_cohort_writer_t *w);
 /* Collective.  Close and rename to the final path.  *w is NULLed. */
 STRATA_NODISCARD int strata_cohort_writer_commit(strata_cohort_writer_t **w);

@@ -4,3 +4,5 @@ strata_script_test(io_h5util NPROCS 1 COMMAND bash -c
   "$<TARGET_FILE:test_h5util> h5util_out.h5 && ${STRATA_PYTHON} ${STRATA_AREA_DIR}/check_h5util.py h5util_out.h5")
 strata_test_exe(test_cohort ${STRATA_AREA_DIR}/test_cohort.c)
 strata_script_test(io_cohort NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}/run_cohort.sh $<TARGET_FILE:test_cohort>)
+strata_test_exe(cohort_dump ${STRATA_AREA_DIR}/cohort_dump.c)
+strata_script_test(io_import NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA_DIR}/test_import.py $<TARGET_FILE:cohort_dump>)
