@@ -976,10 +976,13 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     if (o->checkpoint && (sig || (o->checkpoint_every > 0 && s.iter % o->checkpoint_every == 0)))
       STRATA_CHECK(ckpt_write(p, o, &s));
     if (sig) {
-      strata_log(g->comm, 1, "nmf: stopped by a signal at iteration %lld%s\n", (long long)s.iter,
-                 o->checkpoint ? " after writing the checkpoint" : " (no checkpoint path set)");
-      st = STRATA_INTERRUPTED;
-      goto cleanup;
+      if (o->checkpoint)
+        STRATA_FAIL(STRATA_INTERRUPTED,
+                    "stopped by a signal at iteration %lld; checkpoint written to '%s' "
+                    "(continue with --resume %s)",
+                    (long long)s.iter, o->checkpoint, o->checkpoint);
+      STRATA_FAIL(STRATA_INTERRUPTED, "stopped by a signal at iteration %lld (no checkpoint path)",
+                  (long long)s.iter);
     }
   }
   strata_ev_phase_end(o->ev, phase);

@@ -103,6 +103,7 @@ void strata_nmf_ksel_destroy(strata_nmf_ksel_t **sp) {
   free((*sp)->cophenetic);
   free((*sp)->dispersion);
   free((*sp)->rel_error);
+  free((*sp)->clusters);
   free(*sp);
   *sp = NULL;
 }
@@ -124,6 +125,7 @@ int strata_nmf_select_k(strata_nmf_t *p, const strata_nmf_opts_t *o, int kmin, i
   STRATA_CALLOC(s->cophenetic, s->nk);
   STRATA_CALLOC(s->dispersion, s->nk);
   STRATA_CALLOC(s->rel_error, s->nk);
+  STRATA_CALLOC(s->clusters, s->nk);
   for (int q = 0; q < s->nk; q++) {
     int k = kmin + q;
     s->k[q] = k;
@@ -145,6 +147,14 @@ int strata_nmf_select_k(strata_nmf_t *p, const strata_nmf_opts_t *o, int kmin, i
       STRATA_CHECK(strata_nmf_assign(res, g, lab));
       s->rel_error[q] += res->rel_error / nruns;
       int64_t n = res->nrows;
+      int used = 0;
+      for (int c = 0; c < k; c++)
+        for (int64_t i = 0; i < n; i++)
+          if (lab[i] == c) {
+            used++;
+            break;
+          }
+      s->clusters[q] += (double)used / nruns;
       if (g->rank == 0)
         for (int64_t j = 0; j < n; j++)
           for (int64_t i = 0; i < n; i++)
@@ -163,26 +173,27 @@ int strata_nmf_select_k(strata_nmf_t *p, const strata_nmf_opts_t *o, int kmin, i
         STRATA_MPI_CHECK(MPI_Bcast(v, 2, MPI_DOUBLE, 0, g->comm));
         s->cophenetic[q] = v[0];
         s->dispersion[q] = v[1];
-        strata_log(g->comm, 1, "nmf: k = %d: cophenetic %.4f, dispersion %.4f, mean relative error %.4g\n",
-                   k, v[0], v[1], s->rel_error[q]);
+        strata_log(g->comm, 1, "nmf: k = %d: cophenetic %.4f, dispersion %.4f, mean relative error %.4g, "
+                   "clusters used %.2f\n", k, v[0], v[1], s->rel_error[q], s->clusters[q]);
       }
     }
   }
-  /* Brunet et al.: take k where the cophenetic correlation begins to fall, i.e. the largest k
-   * still within 0.01 of the best value.  Cophenetic correlation stays near 1 when a cluster is
-   * split at random but hierarchically, so the dispersion (which drops then) must also be
-   * within 0.01 of its best; if no k passes both, the cophenetic rule alone decides. */
+  /* Brunet et al.: take k where the stability begins to fall, i.e. the largest stable k.
+   * Cophenetic correlation stays near 1 when a cluster is split at random but hierarchically,
+   * so the dispersion must also be near its best; and a k whose extra factors never win an
+   * argmax (empty clusters) reproduces a smaller k's partition and is just as "stable", so it
+   * must use all its clusters.  Fallbacks drop the last and then the middle condition. */
   double bc = s->cophenetic[0], bd = s->dispersion[0];
   for (int q = 1; q < s->nk; q++) {
     bc = fmax(bc, s->cophenetic[q]);
     bd = fmax(bd, s->dispersion[q]);
   }
   s->best_k = -1;
-  for (int q = 0; q < s->nk; q++)
-    if (s->cophenetic[q] >= bc - 0.01 && s->dispersion[q] >= bd - 0.01) s->best_k = s->k[q];
-  if (s->best_k < 0)
+  for (int pass = 0; pass < 3 && s->best_k < 0; pass++)
     for (int q = 0; q < s->nk; q++)
-      if (s->cophenetic[q] >= bc - 0.01) s->best_k = s->k[q];
+      if (s->cophenetic[q] >= bc - 0.01 && (pass == 2 || s->dispersion[q] >= bd - 0.01) &&
+          (pass >= 1 || s->clusters[q] >= s->k[q] - 1e-9))
+        s->best_k = s->k[q];
 cleanup:
   strata_nmf_result_destroy(&res);
   free(lab);

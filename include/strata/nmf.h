@@ -119,6 +119,7 @@ typedef struct strata_nmf_ksel {
   double *cophenetic;        /* [nk] cophenetic correlation of the consensus matrix */
   double *dispersion;        /* [nk] Kim & Park dispersion: mean 4 (C_ij - 1/2)^2, 1 = crisp */
   double *rel_error;         /* [nk] mean final relative error over the runs */
+  double *clusters;          /* [nk] mean number of non-empty argmax clusters over the runs */
   int best_k;                /* the chosen rank (see strata_nmf_select_k) */
 } strata_nmf_ksel_t;
 
@@ -128,7 +129,8 @@ typedef struct strata_nmf_ksel {
  * cluster, N x N on rank 0) and its cophenetic correlation (Pearson correlation of 1 - C with
  * the cophenetic distances of average-linkage clustering of 1 - C; Brunet et al. 2004).  The
  * chosen k is where the stability begins to fall: the largest k whose cophenetic correlation
- * and dispersion are both within 0.01 of their maxima (cophenetic alone if no k passes both).
+ * and dispersion are both within 0.01 of their maxima and whose runs all use every one of the
+ * k clusters (else the largest stable k ignoring cluster use; else by cophenetic alone).
  * Results are on every rank.  Memory: two N x N doubles on
  * rank 0.  A signal stops it with STRATA_INTERRUPTED (no checkpoint). */
 STRATA_NODISCARD int strata_nmf_select_k(strata_nmf_t *p, const strata_nmf_opts_t *o, int kmin,
