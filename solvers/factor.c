@@ -1028,6 +1028,8 @@ static int finish(state_t *s, strata_factor_t *f) {
   f->r2_total = r2t;
   r2t = NULL;
   f->k = K;
+  STRATA_CALLOC(f->rows, s->mloc);
+  memcpy(f->rows, s->v[0].y->rows, sizeof(int64_t) * s->mloc);
   STRATA_CALLOC(f->z, s->mloc * K);
   memcpy(f->z, s->mu, sizeof(double) * s->mloc * K);
   for (int m = 0; m < M; m++) {
@@ -1183,7 +1185,6 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
   f->nviews = s.M;
   f->nobs = s.N;
   f->mloc = s.mloc;
-  f->rows = views[0]->rows;
   for (int m = 0; m < s.M; m++) {
     f->nvar[m] = s.v[m].nvar;
     f->col0[m] = views[m]->col0;
@@ -1212,7 +1213,7 @@ void strata_factor_destroy(strata_factor_t **fp) {
     if (f->intercept) free(f->intercept[m]);
   }
   free(f->w); free(f->intercept); free(f->nvar); free(f->col0); free(f->nloc);
-  free(f->likelihood); free(f->z); free(f->r2); free(f->r2_total);
+  free(f->likelihood); free(f->rows); free(f->z); free(f->r2); free(f->r2_total);
   free(f->elbo); free(f->elbo_iter); free(f->elbo_k);
   free(f);
   *fp = NULL;

@@ -42,7 +42,7 @@ typedef struct strata_factor {
   int nviews, k;               /* views and the final number of factors */
   int64_t nobs;                /* global samples */
   int64_t mloc;                /* local samples (rows of part grid->myrow) */
-  const int64_t *rows;         /* [mloc] global row indices (borrowed from the first view) */
+  int64_t *rows;               /* [mloc] global row indices of my samples (owned) */
   double *z;                   /* [mloc x k] column-major: E[Z] of my samples (replicated along
                                   my grid row) */
   int64_t *nvar, *col0, *nloc; /* [nviews] global features, first local feature, local count */

@@ -5,12 +5,14 @@
  *            fit equals a 1-rank fit done on rank 0 alone, spike-and-slab recovery, bad options
  *   stop D   fit with a checkpoint in D, a simulated signal after 7 iterations: exit status
  *            STRATA_INTERRUPTED and a checkpoint on disk
- *   resume D uninterrupted fit, then a fit resumed from D's checkpoint: same Z, W, ELBO trace */
+ *   resume D uninterrupted fit, then a fit resumed from D's checkpoint: same Z, W, ELBO trace
+ *   write F  write the simulated cohort to F (.h5mu) for the command-line tests */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "strata/cohort.h"
 #include "strata/factor.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
@@ -389,6 +391,57 @@ static void test_resume(const char *dir) {
   strata_err_clear();
 }
 
+/* The planted cohort as .h5mu (rank 0 writes every block; the others take part collectively). */
+static void write_cohort(const char *path, int with_empty) {
+  int rank, st;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  static char obs[NS][16], pat[NS][16], var[NV][256][16];
+  char *obsp[NS], *patp[NS], *varp[256];
+  const char *vn[NV] = {"rna", "cn", "mut"};
+  for (int i = 0; i < NS; i++) {
+    snprintf(obs[i], 16, "R%03d", i);
+    snprintf(pat[i], 16, "P%03d", i / 2);
+    obsp[i] = obs[i];
+    patp[i] = pat[i];
+  }
+  strata_cohort_writer_t *w = NULL;
+  st = strata_cohort_writer_create(MPI_COMM_WORLD, path, NS, obsp, patp, 0, NULL, &w);
+  T_CHECK(st == STRATA_OK, "writer: %s", strata_err_msg());
+  for (int m = 0; m < NV && !st; m++) {
+    uint32_t obsmap[NS], r = 0;
+    for (int i = 0; i < NS; i++) obsmap[i] = has_view(i, m) ? ++r : 0;
+    for (int64_t d = 0; d < DV[m]; d++) {
+      snprintf(var[m][d], 16, "%s%03d", vn[m], (int)d);
+      varp[d] = var[m][d];
+    }
+    int vi = -1;
+    st = strata_cohort_writer_add_view(w, vn[m], obsmap, DV[m], varp, 8,
+                                       LIK[m] == STRATA_LIK_BERNOULLI ? "bernoulli" : "gaussian", &vi);
+    double *blk = calloc((size_t)r * DV[m] + 1, sizeof *blk);
+    for (int i = 0; i < NS; i++)
+      if (obsmap[i])
+        for (int64_t d = 0; d < DV[m]; d++) blk[(obsmap[i] - 1) * DV[m] + d] = value(i, m, d);
+    if (!st) st = strata_cohort_writer_write_block(w, vi, 0, rank == 0 ? r : 0, 0, DV[m], blk);
+    free(blk);
+    T_CHECK(st == STRATA_OK, "view %d: %s", m, strata_err_msg());
+  }
+  if (with_empty && !st) {
+    /* a view whose samples are all present but whose values are all missing */
+    uint32_t obsmap[NS];
+    for (int i = 0; i < NS; i++) obsmap[i] = (uint32_t)i + 1;
+    char *ev[2] = {"e1", "e2"};
+    double *blk = malloc(sizeof(double) * NS * 2);
+    for (int i = 0; i < 2 * NS; i++) blk[i] = NAN;
+    int vi = -1;
+    st = strata_cohort_writer_add_view(w, "empty", obsmap, 2, ev, 8, NULL, &vi);
+    if (!st) st = strata_cohort_writer_write_block(w, vi, 0, rank == 0 ? NS : 0, 0, 2, blk);
+    free(blk);
+  }
+  if (!st) st = strata_cohort_writer_commit(&w);
+  else strata_cohort_writer_abort(&w);
+  T_CHECK(st == STRATA_OK, "commit: %s", strata_err_msg());
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const char *mode = argc > 1 ? argv[1] : "planted";
@@ -397,6 +450,8 @@ int main(int argc, char **argv) {
     test_bad_options();
   } else if (strcmp(mode, "stop") == 0 && argc > 2) {
     test_stop(argv[2]);
+  } else if (strcmp(mode, "write") == 0 && argc > 2) {
+    write_cohort(argv[2], argc > 3 && strcmp(argv[3], "empty") == 0);
   } else if (strcmp(mode, "resume") == 0 && argc > 2) {
     test_resume(argv[2]);
   } else {
