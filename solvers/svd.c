@@ -363,64 +363,104 @@ typedef struct missing {
   int64_t *idx;   /* [n] local column-major positions */
 } missing_t;
 
-/* Collective over colcomm: feature means/sds of view m over observed entries of present rows,
- * then the in-place mean imputation (see svd.h); records the missing positions when asked. */
+/* Collective over colcomm: feature statistics of view m over the observed entries of present
+ * rows -- count, mean and sum of squared deviations, per rank in one sweep (a column is
+ * contiguous, so its second look is in cache) and combined over grid rows with Chan et al.'s
+ * pairwise update in grid-row order (identical on every rank) -- then the in-place mean
+ * imputation (see svd.h), which touches only columns with a missing entry and absent rows.
+ * Adds the view's ||A_m||_F^2 / w_m^2 to *ss (exact for the imputed matrix) and records the
+ * missing positions when asked. */
 static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, missing_t *miss,
-                           int64_t *n_empty) {
+                           int64_t *n_empty, double *ss) {
   int st = STRATA_OK;
   strata_dmat_t *v = (strata_dmat_t *)op->views[m];
-  int64_t n = v->nloc, mloc = v->mloc, off = op->voff[m];
-  double *acc = NULL;
-  STRATA_CALLOC(acc, 3 * (size_t)LD(n));
-  double *cnt = acc, *sum = acc + n, *ss = acc + 2 * n;
-  for (int64_t j = 0; j < n; j++)
-    for (int64_t i = 0; i < mloc; i++) {
-      double y = v->a[j * mloc + i];
-      if (v->present[i] && !isnan(y)) {
-        cnt[j] += 1;
-        sum[j] += y;
-      }
-    }
-  if (n > 0 && op->grid->nprow > 1)
-    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, acc, (int)(2 * n), MPI_DOUBLE, MPI_SUM,
-                                   op->grid->colcomm));
+  int64_t n = v->nloc, mloc = v->mloc, off = op->voff[m], npres = 0, nabs_loc = 0;
+  int nr = op->grid->nprow;
+  double *loc = NULL, *all = NULL;
+  unsigned char *dirty = NULL;
+  STRATA_CALLOC(loc, 3 * (size_t)LD(n));
+  STRATA_CALLOC(dirty, LD(n));
+  for (int64_t i = 0; i < mloc; i++) nabs_loc += !v->present[i];
   for (int64_t j = 0; j < n; j++) {
-    op->mu[off + j] = cnt[j] > 0 ? sum[j] / cnt[j] : 0.0;
-    if (cnt[j] == 0) (*n_empty)++;
-  }
-  for (int64_t j = 0; j < n; j++) op->sinv[off + j] = 1.0;
-  if (scale) {
-    for (int64_t j = 0; j < n; j++)
-      for (int64_t i = 0; i < mloc; i++) {
-        double y = v->a[j * mloc + i];
-        if (v->present[i] && !isnan(y)) ss[j] += (y - op->mu[off + j]) * (y - op->mu[off + j]);
+    const double *col = v->a + j * mloc;
+    double cnt = 0, sum = 0, m2 = 0;
+    for (int64_t i = 0; i < mloc; i++) {
+      double y = col[i];
+      if (v->present[i] && !isnan(y)) {
+        cnt += 1;
+        sum += y;
       }
-    if (n > 0 && op->grid->nprow > 1)
-      STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, ss, (int)n, MPI_DOUBLE, MPI_SUM,
-                                     op->grid->colcomm));
-    /* constant features keep scale 1 (as scanpy does) rather than dividing by zero */
+    }
+    double mean = cnt > 0 ? sum / cnt : 0.0;
+    for (int64_t i = 0; i < mloc; i++) {
+      double y = col[i];
+      if (v->present[i] && !isnan(y)) m2 += (y - mean) * (y - mean);
+    }
+    dirty[j] = cnt + (double)nabs_loc < (double)mloc || nabs_loc > 0;
+    loc[3 * j] = cnt;
+    loc[3 * j + 1] = mean;
+    loc[3 * j + 2] = m2;
+  }
+  npres = mloc - nabs_loc;
+  if (nr > 1) {
+    STRATA_CHECK(check_count(3 * n * nr, "the feature statistics"));
+    STRATA_MALLOC(all, 3 * (size_t)LD(n) * nr);
+    STRATA_MPI_CHECK(MPI_Allgather(loc, (int)(3 * n), MPI_DOUBLE, all, (int)(3 * n), MPI_DOUBLE,
+                                   op->grid->colcomm));
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &npres, 1, MPI_INT64_T, MPI_SUM, op->grid->colcomm));
     for (int64_t j = 0; j < n; j++) {
-      double sd = cnt[j] > 1 ? sqrt(ss[j] / (cnt[j] - 1)) : 0.0;
-      op->sinv[off + j] = sd > 0 ? 1.0 / sd : 1.0;
+      double na = 0, ma = 0, m2a = 0;
+      for (int p = 0; p < nr; p++) {
+        const double *e = all + (size_t)p * 3 * n + 3 * j;
+        double nb = e[0], nab = na + nb;
+        if (nb == 0) continue;
+        double d = e[1] - ma;
+        ma += d * nb / nab;
+        m2a += e[2] + d * d * na * nb / nab;
+        na = nab;
+      }
+      loc[3 * j] = na;
+      loc[3 * j + 1] = ma;
+      loc[3 * j + 2] = m2a;
     }
   }
+  double tss = 0;
+  for (int64_t j = 0; j < n; j++) {
+    double cnt = loc[3 * j], mu = loc[3 * j + 1], m2 = loc[3 * j + 2];
+    op->mu[off + j] = mu;
+    if (cnt == 0) (*n_empty)++;
+    double sd = cnt > 1 ? sqrt(m2 / (cnt - 1)) : 0.0;
+    /* constant features keep scale 1 (as scanpy does) rather than dividing by zero */
+    op->sinv[off + j] = scale && sd > 0 ? 1.0 / sd : 1.0;
+    /* centred: imputed and absent entries are 0; uncentred: imputed entries are mu */
+    double colss = op->center ? m2 : m2 + ((double)npres) * mu * mu;
+    tss += colss * op->sinv[off + j] * op->sinv[off + j];
+  }
+  *ss += tss;
   if (keep_missing) {
     int64_t nm = 0;
-    for (int64_t t = 0; t < mloc * n; t++)
-      if (v->present[t % (mloc ? mloc : 1)] && isnan(v->a[t])) nm++;
+    for (int64_t j = 0; j < n; j++)
+      if (dirty[j])
+        for (int64_t i = 0; i < mloc; i++) nm += v->present[i] && isnan(v->a[j * mloc + i]);
     STRATA_MALLOC(miss->idx, nm);
     miss->n = 0;
-    for (int64_t t = 0; t < mloc * n; t++)
-      if (v->present[t % (mloc ? mloc : 1)] && isnan(v->a[t])) miss->idx[miss->n++] = t;
+    for (int64_t j = 0; j < n; j++)
+      if (dirty[j])
+        for (int64_t i = 0; i < mloc; i++)
+          if (v->present[i] && isnan(v->a[j * mloc + i])) miss->idx[miss->n++] = j * mloc + i;
   }
-  for (int64_t j = 0; j < n; j++)
+  for (int64_t j = 0; j < n; j++) {
+    if (!dirty[j]) continue;
+    double *col = v->a + j * mloc;
     for (int64_t i = 0; i < mloc; i++) {
-      double *y = &v->a[j * mloc + i];
-      if (!v->present[i]) *y = op->center ? op->mu[off + j] : 0.0;
-      else if (isnan(*y)) *y = op->mu[off + j];
+      if (!v->present[i]) col[i] = op->center ? op->mu[off + j] : 0.0;
+      else if (isnan(col[i])) col[i] = op->mu[off + j];
     }
+  }
 cleanup:
-  free(acc);
+  free(loc);
+  free(all);
+  free(dirty);
   return st;
 }
 
@@ -619,7 +659,7 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
   svd_op_t op;
   strata_svd_result_t *r = NULL;
   missing_t *miss = NULL;
-  double *V = NULL;
+  double *V = NULL, *view_ss = NULL;
   memset(&op, 0, sizeof op);
   *out = NULL;
   if (nviews < 1 || !views || !views[0])
@@ -672,6 +712,7 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
   STRATA_CALLOC(op.w, nviews);
   STRATA_CALLOC(miss, nviews);
   STRATA_CALLOC(V, (size_t)LD(op.ntot) * o->k);
+  STRATA_CALLOC(view_ss, nviews);
   r->method = o->method;
   if (r->method == STRATA_SVD_AUTO)
     r->method = strata_svd_choose_method(op.N, op.D, o->k, o->oversample, nviews, r->method_reason,
@@ -685,7 +726,8 @@ cleanup:
   /* preprocessing, in place */
   int64_t n_empty = 0;
   for (int m = 0; m < nviews && !st; m++)
-    st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &n_empty);
+    st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &n_empty,
+                         &view_ss[m]);
   st = strata_agree(g->comm, st);
   if (st) goto fail;
   if (n_empty > 0) strata_ev_warning(o->ev, "svd: %lld features have no observed value on this rank's block", (long long)n_empty);
@@ -757,7 +799,16 @@ cleanup:
   }
 
   st = flip_signs(&op, o->k, r->u, V);
-  if (!st) st = total_ss(&op, &r->total_ss);
+  /* ||A||_F^2: from the statistics pass, unless soft-impute has changed the data since */
+  if (!st && o->impute == STRATA_IMPUTE_SOFT) {
+    st = total_ss(&op, &r->total_ss);
+  } else if (!st) {
+    double t = 0;
+    for (int m = 0; m < nviews; m++) t += op.w[m] * op.w[m] * view_ss[m];
+    st = MPI_Allreduce(&t, &r->total_ss, 1, MPI_DOUBLE, MPI_SUM, g->rowcomm) == MPI_SUCCESS
+             ? STRATA_OK
+             : strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: reduction failed");
+  }
   if (!st) {
     for (int c = 0; c < o->k; c++) {
       r->variance[c] = op.N > 1 ? r->s[c] * r->s[c] / (double)(op.N - 1) : 0.0;
@@ -784,6 +835,7 @@ fail:
     for (int m = 0; m < nviews; m++) free(miss[m].idx);
   free(miss);
   free(V);
+  free(view_ss);
   free(op.voff);
   free(op.mu);
   free(op.sinv);

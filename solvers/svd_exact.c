@@ -196,6 +196,13 @@ int svd_gram(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double
   int ctx = op->grid->blacs_ctx;
   if (op->N > 0x7fffffff) STRATA_FAIL(STRATA_ERR_INPUT, "svd: N too large for the Gram path");
   int Nn = (int)op->N;
+  {
+    /* pdsyevd (its PDORMTR step) rejects its own workspace when a block is larger than a
+     * process's share of N: keep nb <= ceil(N / max(nprow, npcol)) */
+    int pmax = op->grid->nprow > op->grid->npcol ? op->grid->nprow : op->grid->npcol;
+    int cap = (Nn + pmax - 1) / pmax;
+    if (nb > cap) nb = cap > 0 ? cap : 1;
+  }
   STRATA_CHECK(desc_make(ctx, Nn, Nn, nb, descg, &lldg, &szg));
   memcpy(descz, descg, sizeof descz);
   STRATA_CALLOC(G, szg);
@@ -217,8 +224,19 @@ int svd_gram(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double
   strata_ev_iteration(ev, "svd-gram", 1, 3, 0.0, 1.0, t1 - t0, 0.0);
   pdsyevd_("V", "L", &Nn, G, &one, &one, descg, W, Z, &one, &one, descz, &wq, &lwork, &iwq,
            &liwork, &info, 1, 1);
-  lwork = (int)(wq * 1.01) + 1024;
-  liwork = iwq + 64;
+  {
+    /* the workspace query of pdsyevd can come out short for small N or a block larger than N
+     * (PDORMTR then rejects LWORK); take the documented minimum if it is larger */
+    int nprow, npcol, myrow, mycol, zero = 0;
+    Cblacs_gridinfo(ctx, &nprow, &npcol, &myrow, &mycol);
+    int np = numroc_(&Nn, &nb, &myrow, &zero, &nprow), nq = numroc_(&Nn, &nb, &mycol, &zero, &npcol);
+    double trilwmin = 3.0 * Nn + (double)(nb * (np + 1) > 3 * nb ? nb * (np + 1) : 3 * nb);
+    double docmin = (1.0 + 6.0 * Nn + 2.0 * np * nq > trilwmin ? 1.0 + 6.0 * Nn + 2.0 * np * nq : trilwmin) + 2.0 * Nn;
+    double want = (wq > docmin ? wq : docmin) * 1.5 + 1024;
+    if (want > 2e9) STRATA_FAIL(STRATA_ERR_MEM, "svd: pdsyevd workspace of %.3g doubles is too large", want);
+    lwork = (int)want;
+    liwork = (iwq > 7 * Nn + 8 * npcol + 2 ? iwq : 7 * Nn + 8 * npcol + 2) + 64;
+  }
   work = malloc((size_t)lwork * sizeof(double));
   iwork = malloc((size_t)liwork * sizeof(int));
   st = work && iwork ? STRATA_OK

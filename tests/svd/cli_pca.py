@@ -166,7 +166,7 @@ if rc == 0:
 
 # 3. uncentred SVD, gram path, soft-impute runs and reports
 out = os.path.join(tmp, "svd_meth.h5mu")
-rc, so, se = strata("svd", coh, "-o", out, "-k", 2, "--views", "meth", "--method", "gram", "--block-size", 8)
+rc, so, se = strata("svd", coh, "-o", out, "-k", 2, "--views", "meth", "--method", "gram")
 check(rc == 0, "svd gram exit %d: %s" % (rc, se))
 if rc == 0:
     A = explicit(meth_full, pres_m, False)
