@@ -20,8 +20,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
 nfail=0
 npass=0
-ok() { echo "ok: $1"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $1"; nfail=$((nfail + 1)); }
+ok() { echo "ok [${SECONDS}s]: $1"; npass=$((npass + 1)); }
+bad() { echo "FAIL [${SECONDS}s]: $1"; nfail=$((nfail + 1)); }
 expect() { # expect NAME CONDITION...
   local name=$1; shift
   if "$@"; then ok "$name"; else bad "$name"; fi
@@ -35,7 +35,7 @@ wait_for() { # wait_for FILE: until it exists and is non-empty (10 s at most)
 # the reference: no publisher at all
 run --iters 300 > ref.out
 expect "reference run exits 0" [ $? -eq 0 ]
-run --iters 20000 --n 24 > ref_long.out
+run --iters 8000 --n 24 > ref_long.out
 
 # 1. absent subscriber: publisher and endpoint file on, nobody listening
 run --monitor tcp://127.0.0.1:0 --monitor-file a.ep --iters 300 --exit 4 --events-jsonl a.jsonl > a.out
@@ -62,7 +62,7 @@ $CHECK --from-one --require run_start,phase_begin,phase_end,iteration,warning,ch
 expect "monitor --jsonl: valid, every event from seq 1 in order" [ $? -eq 0 ]
 
 # 3. stalled subscriber (SIGSTOP: connected, never reads): the run neither waits nor changes
-run --monitor tcp://127.0.0.1:0 --monitor-file c.ep --iters 20000 --n 24 --wait-subscriber 30 > c.out &
+run --monitor tcp://127.0.0.1:0 --monitor-file c.ep --iters 8000 --n 24 --wait-subscriber 30 > c.out &
 p=$!
 "$S" monitor --file c.ep --jsonl c.jsonl --timeout 60 > /dev/null 2>&1 &
 m=$!
@@ -90,9 +90,12 @@ expect "killed subscriber: run exits 0" [ $? -eq 0 ]
 expect "killed subscriber: identical result" cmp -s ref.out d.out
 
 # 5. late joiner: --once prints the current state from the snapshot and exits 0
+#    and, on a terminal (a pty from script(1)), the view is redrawn in place with a progress bar
 run --monitor tcp://127.0.0.1:0 --monitor-file e.ep --iters 60 --sleep-us 50000 > e.out &
 p=$!
 wait_for e.ep
+script -qec "$S monitor --file e.ep --timeout 20" /dev/null > e.tty 2>&1 &
+t=$!
 sleep 1
 "$S" monitor --file e.ep --once > e.mon 2>&1
 expect "late joiner --once exits 0" [ $? -eq 0 ]
@@ -100,6 +103,10 @@ expect "late joiner sees the run and the phase" grep -q "strata emitter" e.mon
 expect "late joiner sees the objective" grep -q "^objective" e.mon
 wait $p
 expect "late joiner: run exits 0" [ $? -eq 0 ]
+wait $t
+expect "terminal view: exits 0 with the run" [ $? -eq 0 ]
+expect "terminal view: redrawn in place" grep -q $'\e\[[0-9]*A' e.tty
+expect "terminal view: progress bar and ETA" grep -q "solve *\[#*\.*\] .*ETA" e.tty
 
 # 6. connect mode: the monitor binds, the run connects and every event arrives from seq 1
 "$S" monitor --bind tcp://127.0.0.1:0 --file f.ep --jsonl f.jsonl --timeout 30 > /dev/null 2> f.err &
@@ -117,7 +124,7 @@ expect "connect mode: every event from seq 1, valid" [ $? -eq 0 ]
 
 # 7. a run that goes silent (all ranks stopped): the monitor says so and exits 3
 # (stopping rank 0 stops its publisher thread too; the other ranks wait in their reduction)
-run --monitor tcp://127.0.0.1:0 --monitor-file g.ep --iters 400 --sleep-us 10000 --pid-file g.pid > g.out &
+run --monitor tcp://127.0.0.1:0 --monitor-file g.ep --iters 300 --sleep-us 10000 --pid-file g.pid > g.out &
 p=$!
 wait_for g.ep
 "$S" monitor --file g.ep --jsonl g.jsonl --timeout 2 > /dev/null 2> g.err &
@@ -131,7 +138,7 @@ kill -CONT "$(cat g.pid)"
 wait $p
 expect "silent run: monitor exits 3" [ $mrc -eq 3 ]
 expect "silent run: monitor says the run went silent" grep -q "gone silent" g.err
-expect "silent run: the run itself still finishes identically" cmp -s <(run --iters 400) g.out
+expect "silent run: the run itself still finishes identically" cmp -s ref.out g.out
 
 # 8. a foreign schema version and a non-JSON message are refused (exit 2)
 "$FAKE" h.ep '{"schema":"strata.events/2","type":"heartbeat","last_seq":0}' &

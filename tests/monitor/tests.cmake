@@ -5,5 +5,5 @@ strata_mpi_test(monitor_events EXE test_monitor_events NPROCS 1 2 4)
 strata_test_exe(monitor_emitter ${STRATA_AREA_DIR}/emitter.c)
 add_executable(monitor_fake_pub ${STRATA_AREA_DIR}/fake_pub.c)
 target_link_libraries(monitor_fake_pub PRIVATE PkgConfig::ZMQ)
-strata_script_test(monitor_cli NPROCS 1 2 4
+strata_script_test(monitor_cli NPROCS 1 2
   COMMAND bash ${STRATA_AREA_DIR}/cli_test.sh $<TARGET_FILE:monitor_emitter> $<TARGET_FILE:monitor_fake_pub>)
