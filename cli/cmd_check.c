@@ -88,7 +88,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
                              "%s:/mod/%s/X: non-finite value (Inf) for sample '%s', feature '%s' (%lld such entries in the view)",
                              c->path, v->name, c->obs_names[s.local_inf_row], v->var_names[s.local_inf_col],
                              (long long)s.nonfinite);
-    STRATA_CHECK(strata_agree(cli->comm, local));
+    /* stop everyone, but let main's agreement name the rank that saw it (agreeing here would
+     * make every rank a failing rank) */
+    int any = local != STRATA_OK;
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, cli->comm));
+    if (any) {
+      st = local;
+      goto cleanup;
+    }
     if (s.constant) {
       warnings++;
       strata_log(cli->comm, 1, "warning: view '%s': %lld constant features (e.g. '%s')", v->name,

@@ -65,6 +65,15 @@ static int refill(strata_tsv_t *t) {
     STRATA_FAIL(STRATA_ERR_INPUT, "%s: truncated or corrupt gzip data after line %lld (%s)", t->path,
                 (long long)t->lineno, msg ? msg : "zlib error");
   }
+  if (n > 0) {
+    /* zlib hands out what it decoded before a premature end and reports the error only on the
+     * next call: look now, so a cut line is never parsed as data */
+    int err = Z_OK;
+    const char *msg = gzerror(t->gz, &err);
+    if (err != Z_OK)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s: truncated or corrupt gzip data after line %lld (%s)", t->path,
+                  (long long)t->lineno, msg ? msg : "zlib error");
+  }
   if (n == 0) t->eof = 1;
   t->blen = (size_t)n;
 cleanup:

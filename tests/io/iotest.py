@@ -9,6 +9,8 @@ NP = int(os.environ.get("STRATA_NP", "1"))
 BIN = os.environ["STRATA_BIN"]
 MPIEXEC = os.environ.get("STRATA_MPIEXEC", "mpiexec")
 failures = []
+# mpirun waits odls_base_sigkill_timeout (1 s) after a rank exits non-zero; error tests run many
+os.environ.setdefault("OMPI_MCA_odls_base_sigkill_timeout", "0")
 
 
 def mpirun(exe, *args, np=None):
