@@ -1,8 +1,9 @@
 /* Readers for multi-region mutation tables (MesKit MAF + clinical + CCF, GDC MAF, PyClone-VI
- * output, CONIPHER input) and copy-number segments, distributed by patient.  Every rank streams
- * the (gzip or plain) files twice: pass 1 reads only the sample column to learn the samples and
- * the rows per patient (the balancing cost); pass 2 parses and validates only the rows of the
- * patients this rank owns.  Validation errors are raised by the owning rank and agreed.
+ * output, CONIPHER input) and copy-number segments, distributed by patient.  A plain-text table is
+ * cut into one byte range per rank (at line starts); gzip cannot be split, so rank 0 reads it.
+ * Pass A learns the samples (first appearance) and rows per patient (the balancing cost); pass B
+ * parses and validates the range and sends each row to the rank owning its patient (Alltoallv in
+ * bounded rounds), so a rank holds only its patients' rows.  The CCF file goes the same way.
  * Nothing numeric here beyond MesKit's input conventions (VAF==0/chrM drop, percent VAF, CCF cap). */
 #include <ctype.h>
 #include <errno.h>
@@ -22,6 +23,7 @@ typedef struct {
   char *buf;
   size_t cap;
   int64_t lineno;
+  int64_t pos, end;  /* byte position and the end of this reader's range (-1: end of file) */
 } lreader_t;
 
 static int lr_open(lreader_t *r, const char *path) {
@@ -32,7 +34,23 @@ static int lr_open(lreader_t *r, const char *path) {
   if (!r->gz) STRATA_FAIL(STRATA_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
   gzbuffer(r->gz, 1 << 18);
   r->cap = 1 << 12;
+  r->end = -1;
   STRATA_MALLOC(r->buf, r->cap);
+cleanup:
+  return st;
+}
+
+/* Open a plain file positioned at byte `begin`, reading lines that start before `end`;
+ * line numbers continue from lineno0. */
+static int lr_open_range(lreader_t *r, const char *path, int64_t begin, int64_t end,
+                         int64_t lineno0) {
+  int st = STRATA_OK;
+  STRATA_CHECK(lr_open(r, path));
+  if (begin > 0 && gzseek(r->gz, (z_off_t)begin, SEEK_SET) < 0)
+    STRATA_FAIL(STRATA_ERR_IO, "%s: cannot seek to byte %lld", path, (long long)begin);
+  r->pos = begin;
+  r->end = end;
+  r->lineno = lineno0;
 cleanup:
   return st;
 }
@@ -47,6 +65,7 @@ static void lr_close(lreader_t *r) {
 /* Next line without its newline (and '\r'): 1, 0 at end of file, or a negative status. */
 static int lr_next(lreader_t *r, char **line) {
   size_t len = 0;
+  if (r->end >= 0 && r->pos >= r->end) return 0;
   for (;;) {
     if (!gzgets(r->gz, r->buf + len, (int)(r->cap - len))) {
       int err = 0;
@@ -70,6 +89,7 @@ static int lr_next(lreader_t *r, char **line) {
     r->buf = nb;
     r->cap *= 2;
   }
+  r->pos += (int64_t)len;
   while (len > 0 && (r->buf[len - 1] == '\n' || r->buf[len - 1] == '\r')) r->buf[--len] = '\0';
   r->lineno++;
   *line = r->buf;
@@ -439,19 +459,249 @@ static int parse_depth(const char *s, int32_t *out, int *neg) {
   return 1;
 }
 
-/* Pass 1: find the samples (first appearance among kept rows), their patient and tumor, and the
- * kept rows per sample.  Every rank does the same; errors are identical everywhere. */
-static int pass1(const strata_mut_spec_t *sp, const sampletab_t *stab, const layout_t *L,
-                 strata_mut_table_t *t, intern_t *samples, intern_t *patients, intern_t *tumors,
-                 int64_t **sample_rows) {
+/* CCF join key: (sample, chromosome, position) -> first local row with it. */
+typedef struct {
+  uint64_t *key;    /* hashed composite; 0 = empty */
+  int64_t *row;
+  int64_t cap;
+} rowhash_t;
+
+static uint64_t rkey(int32_t sample, int32_t chrom, int64_t pos) {
+  uint64_t h = 1469598103934665603ULL;
+  h = (h ^ (uint64_t)(uint32_t)sample) * 1099511628211ULL;
+  h = (h ^ (uint64_t)(uint32_t)chrom) * 1099511628211ULL;
+  h = (h ^ (uint64_t)pos) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+static int copy_names(intern_t *in, char ***out, int64_t *n);
+
+/* ---- byte ranges: each rank reads a slice of a plain file ------------------------------- */
+typedef struct {
+  int active;        /* this rank reads something */
+  int whole;         /* gzip: rank 0 streams the whole file (header included) */
+  int64_t begin, end, lineno0;
+} range_t;
+
+static int is_gzip(const char *path, int *gz) {
+  int st = STRATA_OK;
+  unsigned char m[2] = {0, 0};
+  FILE *f = fopen(path, "rb");
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  *gz = fread(m, 1, 2, f) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+  fclose(f);
+cleanup:
+  return st;
+}
+
+/* Newlines in [begin, end) of a plain file. */
+static int count_lines(const char *path, int64_t begin, int64_t end, int64_t *n) {
+  int st = STRATA_OK;
+  char *buf = NULL;
+  FILE *f = fopen(path, "rb");
+  *n = 0;
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  STRATA_MALLOC(buf, 1 << 20);
+  if (fseeko(f, (off_t)begin, SEEK_SET) != 0)
+    STRATA_FAIL(STRATA_ERR_IO, "%s: cannot seek to byte %lld", path, (long long)begin);
+  for (int64_t left = end - begin; left > 0;) {
+    size_t want = left < (1 << 20) ? (size_t)left : (size_t)(1 << 20);
+    size_t got = fread(buf, 1, want, f);
+    if (got == 0) break;
+    for (char *p = buf, *e = buf + got; (p = memchr(p, '\n', (size_t)(e - p))); p++) (*n)++;
+    left -= (int64_t)got;
+  }
+cleanup:
+  if (f) fclose(f);
+  free(buf);
+  return st;
+}
+
+/* Offset of the first byte after `target - 1`'s line end (the start of the line containing or
+ * following byte target), for target > 0. */
+static int line_boundary(const char *path, int64_t target, int64_t fsize, int64_t *out) {
+  int st = STRATA_OK;
+  FILE *f = fopen(path, "rb");
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
+  if (fseeko(f, (off_t)(target - 1), SEEK_SET) != 0)
+    STRATA_FAIL(STRATA_ERR_IO, "%s: cannot seek", path);
+  int64_t pos = target - 1;
+  int c;
+  while ((c = fgetc(f)) != EOF) {
+    pos++;
+    if (c == '\n') break;
+  }
+  *out = c == EOF ? fsize : pos;
+cleanup:
+  if (f) fclose(f);
+  return st;
+}
+
+/* Collective.  Split the data lines of `path` (after the header) into one contiguous byte range
+ * per rank with line numbers; gzip files cannot be split, so rank 0 reads them whole. */
+static int make_range(MPI_Comm comm, const char *path, range_t *rg) {
+  int st = STRATA_OK, rank, size, gz = 0;
+  lreader_t r = {0};
+  char *hf[MAXF];
+  int nf;
+  MPI_Comm_rank(comm, &rank);
+  MPI_Comm_size(comm, &size);
+  memset(rg, 0, sizeof *rg);
+  st = is_gzip(path, &gz);
+  if (!st && gz) {
+    rg->whole = 1;
+    rg->active = rank == 0;
+    goto cleanup;
+  }
+  int64_t ds = 0, hdr_lines = 0, fsize = 0, n = 0, before = 0;
+  if (!st) st = lr_open(&r, path);
+  if (!st) st = read_header(&r, hf, &nf);
+  if (!st) {
+    ds = (int64_t)gztell(r.gz);
+    hdr_lines = r.lineno;
+    FILE *f = fopen(path, "rb");
+    if (!f || fseeko(f, 0, SEEK_END) != 0) {
+      if (f) fclose(f);
+      STRATA_FAIL(STRATA_ERR_IO, "cannot size '%s'", path);
+    }
+    fsize = (int64_t)ftello(f);
+    fclose(f);
+    int64_t nominal_b = ds + (fsize - ds) * rank / size, nominal_e = ds + (fsize - ds) * (rank + 1) / size;
+    rg->begin = rank == 0 ? ds : 0;
+    rg->end = rank == size - 1 ? fsize : 0;
+    if (rank > 0) st = line_boundary(path, nominal_b, fsize, &rg->begin);
+    if (!st && rank < size - 1) st = line_boundary(path, nominal_e, fsize, &rg->end);
+    if (!st && rg->end < rg->begin) rg->end = rg->begin;
+    if (!st) st = count_lines(path, rg->begin, rg->end, &n);
+  }
+  STRATA_CHECK(strata_agree(comm, st));
+  STRATA_MPI_CHECK(MPI_Exscan(&n, &before, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (rank == 0) before = 0;
+  rg->lineno0 = hdr_lines + before;
+  rg->active = rg->end > rg->begin;
+cleanup:
+  lr_close(&r);
+  return st;
+}
+
+/* Open this rank's range of a table; for a gzip file (rank 0) the header is skipped. */
+static int range_open(lreader_t *r, const char *path, const range_t *rg) {
+  int st = STRATA_OK;
+  if (rg->whole) {
+    char *hf[MAXF];
+    int nf;
+    STRATA_CHECK(lr_open(r, path));
+    STRATA_CHECK(read_header(r, hf, &nf));
+  } else {
+    STRATA_CHECK(lr_open_range(r, path, rg->begin, rg->end, rg->lineno0));
+  }
+cleanup:
+  return st;
+}
+
+/* ---- growable byte buffers and the all-to-all exchange --------------------------------- */
+typedef struct {
+  char *p;
+  size_t len, cap;
+} bytes_t;
+
+static int bytes_put(bytes_t *b, const void *src, size_t n) {
+  if (b->len + n > b->cap) {
+    size_t nc = b->cap ? b->cap : 1 << 16;
+    while (nc < b->len + n) nc *= 2;
+    char *q = realloc(b->p, nc);
+    if (!q) return strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+    b->p = q;
+    b->cap = nc;
+  }
+  memcpy(b->p + b->len, src, n);
+  b->len += n;
+  return STRATA_OK;
+}
+
+static int bytes_str(bytes_t *b, const char *s) { return bytes_put(b, s, strlen(s) + 1); }
+
+/* Collective.  Send out[q] to rank q; *in gets everything received, in source-rank order. */
+static int exchange(MPI_Comm comm, bytes_t *out, bytes_t *in) {
+  int st = STRATA_OK, size;
+  int *sc = NULL, *rc = NULL, *sd = NULL, *rd = NULL;
+  char *sbuf = NULL;
+  MPI_Comm_size(comm, &size);
+  STRATA_MALLOC(sc, size);
+  STRATA_MALLOC(rc, size);
+  STRATA_MALLOC(sd, size);
+  STRATA_MALLOC(rd, size);
+  size_t tot = 0;
+  for (int q = 0; q < size; q++) {
+    if (out[q].len > INT32_MAX) STRATA_FAIL(STRATA_ERR_INTERNAL, "exchange chunk over 2 GiB");
+    sc[q] = (int)out[q].len;
+    sd[q] = (int)tot;
+    tot += out[q].len;
+  }
+  if (tot > INT32_MAX) STRATA_FAIL(STRATA_ERR_INTERNAL, "exchange chunk over 2 GiB");
+  STRATA_MALLOC(sbuf, tot);
+  for (int q = 0; q < size; q++)
+    if (out[q].len) memcpy(sbuf + sd[q], out[q].p, out[q].len);
+  STRATA_MPI_CHECK(MPI_Alltoall(sc, 1, MPI_INT, rc, 1, MPI_INT, comm));
+  size_t rt = 0;
+  for (int q = 0; q < size; q++) {
+    rd[q] = (int)rt;
+    rt += (size_t)rc[q];
+  }
+  if (rt > INT32_MAX) STRATA_FAIL(STRATA_ERR_INTERNAL, "exchange chunk over 2 GiB");
+  in->len = 0;
+  if (rt > in->cap) {
+    char *q = realloc(in->p, rt);
+    if (!q) STRATA_FAIL(STRATA_ERR_MEM, "out of memory receiving %zu bytes", rt);
+    in->p = q;
+    in->cap = rt;
+  }
+  STRATA_MPI_CHECK(MPI_Alltoallv(sbuf, sc, sd, MPI_BYTE, in->p, rc, rd, MPI_BYTE, comm));
+  in->len = rt;
+  for (int q = 0; q < size; q++) out[q].len = 0;
+cleanup:
+  free(sc);
+  free(rc);
+  free(sd);
+  free(rd);
+  free(sbuf);
+  return st;
+}
+
+/* Rows per exchange round: bounds the transient send/receive buffers (~100 bytes a row). */
+#define CHUNK_ROWS (1 << 18)
+
+/* A row is dropped as "absent": MesKit's VAF == 0 rule (GDC: alt count 0), and chrM/MT. */
+static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f, int *why) {
+  *why = 0;
+  if (L->chrom >= 0 && is_chrM(trim(f[L->chrom]))) {
+    *why = 2;
+    return 1;
+  }
+  double v;
+  if (L->vaf >= 0 && parse_num(trim(f[L->vaf]), &v) && v == 0) {
+    *why = 1;
+    return 1;
+  }
+  if (L->vaf < 0 && sp->format == STRATA_MUT_GDC && parse_num(trim(f[L->altd]), &v) && v == 0) {
+    *why = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Pass A over this rank's range: samples (first line, rows, patient, tumor), dropped counts. */
+static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, const layout_t *L,
+                        const range_t *rg, strata_mut_table_t *t, bytes_t *out) {
   int st = STRATA_OK;
   lreader_t r = {0};
-  char *f[MAXF], *hf[MAXF];
-  int nf;
-  int64_t scap = 0, tcap = 0;
-  char key[1024];
-  STRATA_CHECK(lr_open(&r, sp->table));
-  STRATA_CHECK(read_header(&r, hf, &nf));
+  intern_t loc = {0};
+  int64_t *first = NULL, *cnt = NULL;
+  char **pat = NULL, **tum = NULL;
+  int64_t cap = 0;
+  char *f[MAXF];
+  if (!rg->active) return STRATA_OK;
+  STRATA_CHECK(range_open(&r, sp->table, rg));
   char *line = NULL;
   int rc;
   while ((rc = lr_next(&r, &line)) > 0) {
@@ -460,32 +710,21 @@ static int pass1(const strata_mut_spec_t *sp, const sampletab_t *stab, const lay
     if (n != L->nf)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: %d fields, header has %d", sp->table,
                   (long long)r.lineno, n, L->nf);
-    if (L->chrom >= 0 && is_chrM(trim(f[L->chrom]))) {
-      t->dropped_chrM++;
+    int why;
+    if (row_dropped(L, sp, f, &why)) {
+      if (why == 1) t->dropped_vaf0++;
+      else t->dropped_chrM++;
       continue;
-    }
-    if (L->vaf >= 0) {
-      double v;
-      if (parse_num(trim(f[L->vaf]), &v) && v == 0) {
-        t->dropped_vaf0++;
-        continue;
-      }
-    } else if (L->altd >= 0 && sp->format == STRATA_MUT_GDC) {
-      double a;
-      if (parse_num(trim(f[L->altd]), &a) && a == 0) {
-        t->dropped_vaf0++;
-        continue;
-      }
     }
     const char *sn = trim(f[L->sample]);
     if (!*sn) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample id", sp->table, (long long)r.lineno);
-    if (intern_find(samples, sn) >= 0) {
-      (*sample_rows)[intern_find(samples, sn)]++;
+    int s = intern_find(&loc, sn);
+    if (s >= 0) {
+      cnt[s]++;
       continue;
     }
-    /* a new sample: resolve patient and tumor */
     const char *pn = NULL, *tn = NULL;
-    int si = stab->names.hcap ? intern_find(&stab->names, sn) : -1;
+    int si = sp->samples ? intern_find(&stab->names, sn) : -1;
     if (si >= 0) {
       pn = stab->patient[si];
       tn = stab->tumor[si];
@@ -498,179 +737,335 @@ static int pass1(const strata_mut_spec_t *sp, const sampletab_t *stab, const lay
     if (!pn || !*pn)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: no patient for sample '%s'", sp->table,
                   (long long)r.lineno, sn);
-    if (!tn || !*tn) tn = pn; /* one tumor per patient when no Tumor_ID is known */
-    int32_t s, p, tu;
-    STRATA_CHECK(intern_add(samples, sn, &s));
-    STRATA_CHECK(intern_add(patients, pn, &p));
-    snprintf(key, sizeof key, "%s\t%s", pn, tn);
-    STRATA_CHECK(intern_add(tumors, key, &tu));
-    if (s >= scap) {
-      int64_t nc = scap ? 2 * scap : 64;
-      int32_t *a = realloc(t->sample_patient, (size_t)nc * sizeof *a);
-      if (!a) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-      t->sample_patient = a;
-      a = realloc(t->sample_tumor, (size_t)nc * sizeof *a);
-      if (!a) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-      t->sample_tumor = a;
-      int64_t *b = realloc(*sample_rows, (size_t)nc * sizeof *b);
-      if (!b) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-      *sample_rows = b;
-      scap = nc;
+    if (!tn || !*tn) tn = pn; /* one tumour per patient when no Tumor_ID is known */
+    int32_t idx;
+    STRATA_CHECK(intern_add(&loc, sn, &idx));
+    if (idx >= cap) {
+      int64_t nc = cap ? 2 * cap : 64;
+      int64_t *a = realloc(first, (size_t)nc * sizeof *a), *b = a ? realloc(cnt, (size_t)nc * sizeof *b) : NULL;
+      if (a) first = a;
+      if (b) cnt = b;
+      char **c1 = b ? realloc(pat, (size_t)nc * sizeof *c1) : NULL;
+      if (c1) pat = c1;
+      char **c2 = c1 ? realloc(tum, (size_t)nc * sizeof *c2) : NULL;
+      if (c2) tum = c2;
+      if (!c2) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+      cap = nc;
     }
-    if (tu >= tcap) {
-      int64_t nc = tcap ? 2 * tcap : 64;
-      int32_t *a = realloc(t->tumor_patient, (size_t)nc * sizeof *a);
-      if (!a) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-      t->tumor_patient = a;
-      tcap = nc;
+    first[idx] = r.lineno;
+    cnt[idx] = 1;
+    pat[idx] = strdup(pn);
+    tum[idx] = strdup(tn);
+    if (!pat[idx] || !tum[idx]) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+  }
+  if (rc < 0) {
+    st = strata_err_code();
+    goto cleanup;
+  }
+  for (int64_t i = 0; i < loc.n; i++) {
+    STRATA_CHECK(bytes_put(out, &first[i], sizeof first[i]));
+    STRATA_CHECK(bytes_put(out, &cnt[i], sizeof cnt[i]));
+    STRATA_CHECK(bytes_str(out, loc.str[i]));
+    STRATA_CHECK(bytes_str(out, pat[i]));
+    STRATA_CHECK(bytes_str(out, tum[i]));
+  }
+cleanup:
+  lr_close(&r);
+  for (int64_t i = 0; i < loc.n && pat; i++) {
+    free(pat[i]);
+    free(tum[i]);
+  }
+  free(pat);
+  free(tum);
+  free(first);
+  free(cnt);
+  intern_free(&loc);
+  return st;
+}
+
+typedef struct {
+  int64_t first, rows;
+  const char *name, *patient, *tumor;
+} samprec_t;
+
+static int cmp_samprec(const void *a, const void *b) {
+  const samprec_t *x = a, *y = b;
+  return (x->first > y->first) - (x->first < y->first);
+}
+
+/* Merge every rank's sample records (same on every rank): global first-appearance order. */
+static int merge_samples(const bytes_t *all, strata_mut_table_t *t, intern_t *samples,
+                         int64_t **sample_rows) {
+  int st = STRATA_OK;
+  samprec_t *rec = NULL, *uniq = NULL;
+  int64_t n = 0, cap = 0, nu = 0;
+  intern_t byname = {0}, patients = {0}, tumors = {0};
+  char key[2048];
+  for (size_t off = 0; off < all->len;) {
+    if (n == cap) {
+      cap = cap ? 2 * cap : 256;
+      samprec_t *q = realloc(rec, (size_t)cap * sizeof *q);
+      if (!q) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+      rec = q;
     }
+    memcpy(&rec[n].first, all->p + off, 8);
+    memcpy(&rec[n].rows, all->p + off + 8, 8);
+    off += 16;
+    rec[n].name = all->p + off;
+    off += strlen(rec[n].name) + 1;
+    rec[n].patient = all->p + off;
+    off += strlen(rec[n].patient) + 1;
+    rec[n].tumor = all->p + off;
+    off += strlen(rec[n].tumor) + 1;
+    n++;
+  }
+  qsort(rec, (size_t)n, sizeof *rec, cmp_samprec);
+  STRATA_MALLOC(uniq, n);
+  for (int64_t i = 0; i < n; i++) {
+    int k = intern_find(&byname, rec[i].name);
+    if (k >= 0) {
+      uniq[k].rows += rec[i].rows;
+      continue;
+    }
+    int32_t idx;
+    STRATA_CHECK(intern_add(&byname, rec[i].name, &idx));
+    uniq[nu++] = rec[i];
+  }
+  t->nsamples = nu;
+  STRATA_CALLOC(t->sample_names, nu);
+  STRATA_MALLOC(t->sample_patient, nu);
+  STRATA_MALLOC(t->sample_tumor, nu);
+  STRATA_MALLOC(*sample_rows, nu);
+  for (int64_t s = 0; s < nu; s++) {
+    int32_t idx, p, tu;
+    t->sample_names[s] = strdup(uniq[s].name);
+    if (!t->sample_names[s]) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+    STRATA_CHECK(intern_add(samples, uniq[s].name, &idx));
+    STRATA_CHECK(intern_add(&patients, uniq[s].patient, &p));
+    snprintf(key, sizeof key, "%s\t%s", uniq[s].patient, uniq[s].tumor);
+    STRATA_CHECK(intern_add(&tumors, key, &tu));
     t->sample_patient[s] = p;
     t->sample_tumor[s] = tu;
-    t->tumor_patient[tu] = p;
-    (*sample_rows)[s] = 1;
+    (*sample_rows)[s] = uniq[s].rows;
   }
-  if (rc < 0) st = strata_err_code();
+  STRATA_CHECK(copy_names(&patients, &t->patient_names, &t->npatients));
+  STRATA_CHECK(copy_names(&tumors, &t->tumor_names, &t->ntumors));
+  STRATA_MALLOC(t->tumor_patient, t->ntumors ? t->ntumors : 1);
+  for (int64_t s = 0; s < nu; s++) t->tumor_patient[t->sample_tumor[s]] = t->sample_patient[s];
+  for (int64_t k = 0; k < t->ntumors; k++) { /* "patient\ttumor" -> "tumor" */
+    char *tab = strchr(t->tumor_names[k], '\t');
+    if (tab) memmove(t->tumor_names[k], tab + 1, strlen(tab + 1) + 1);
+  }
 cleanup:
-  lr_close(&r);
+  free(rec);
+  free(uniq);
+  intern_free(&byname);
+  intern_free(&patients);
+  intern_free(&tumors);
   return st;
 }
 
-/* CCF join key: (sample, chromosome string, position) -> row slot. */
+/* One parsed row in transit to its owner. */
 typedef struct {
-  uint64_t *key;    /* hashed composite; 0 = empty */
-  int64_t *row;     /* first local row with that key */
-  int64_t cap;
-} rowhash_t;
+  int64_t line, pos;
+  int32_t sample, refd, altd, cluster;
+  double vaf, ccf;
+  uint8_t nonsyn, snp, has_alleles, pad;
+} rowrec_t;
 
-static uint64_t rkey(int32_t sample, int32_t chrom, int64_t pos) {
-  uint64_t h = 1469598103934665603ULL;
-  h = (h ^ (uint64_t)(uint32_t)sample) * 1099511628211ULL;
-  h = (h ^ (uint64_t)(uint32_t)chrom) * 1099511628211ULL;
-  h = (h ^ (uint64_t)pos) * 1099511628211ULL;
-  return h ? h : 1;
-}
-
-/* Pass 2: parse and store the owned rows. */
-static int pass2(const strata_mut_spec_t *sp, const layout_t *L, int rank, strata_mut_table_t *t,
-                 const intern_t *samples, intern_t *strs) {
+/* Parse one kept row fully (errors name file:line) into rec + strings chrom, ref, alt. */
+static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, int64_t lineno,
+                     const intern_t *samples, rowrec_t *rec, const char **chrom, const char **ref,
+                     const char **alt) {
   int st = STRATA_OK;
-  lreader_t r = {0};
-  char *f[MAXF], *hf[MAXF];
-  int nf;
-  int64_t cap = 0;
-  STRATA_CHECK(lr_open(&r, sp->table));
-  STRATA_CHECK(read_header(&r, hf, &nf));
-  char *line = NULL;
-  int rc;
-  while ((rc = lr_next(&r, &line)) > 0) {
-    if (line[0] == '#' || line[0] == '\0') continue;
-    split_tabs(line, f, MAXF);
-    if (L->chrom >= 0 && is_chrM(trim(f[L->chrom]))) continue;
-    double vaf = NAN;
-    if (L->vaf >= 0) {
-      if (!parse_num(trim(f[L->vaf]), &vaf)) {
-        int s0 = intern_find(samples, trim(f[L->sample]));
-        if (s0 >= 0 && t->patient_owner[t->sample_patient[s0]] == rank)
-          STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF '%s' is not a number", sp->table,
-                      (long long)r.lineno, f[L->vaf]);
-        continue;
-      }
-      if (vaf == 0) continue;
-    } else if (L->altd >= 0 && sp->format == STRATA_MUT_GDC) {
-      double a;
-      if (parse_num(trim(f[L->altd]), &a) && a == 0) continue;
-    }
-    int s = intern_find(samples, trim(f[L->sample]));
-    if (s < 0 || t->patient_owner[t->sample_patient[s]] != rank) continue;
-    STRATA_CHECK(rows_reserve(t, t->n + 1, &cap));
-    int64_t i = t->n;
-    t->sample[i] = s;
-    t->line[i] = r.lineno;
-    t->cluster[i] = -1;
-    t->ccf[i] = t->ccf_std[i] = t->ccf_ci_high[i] = NAN;
-    t->ref_depth[i] = t->alt_depth[i] = -1;
-    if (sp->format == STRATA_MUT_PYCLONE) {
-      STRATA_CHECK(intern_add(strs, trim(f[L->mutid]), &t->chrom[i]));
-      t->pos[i] = 0;
-      t->ref[i] = t->alt[i] = -1;
-    } else {
-      const char *c = trim(f[L->chrom]);
-      if (!strncmp(c, "chr", 3)) c += 3;
-      STRATA_CHECK(intern_add(strs, c, &t->chrom[i]));
-      double pv;
-      if (!parse_num(trim(f[L->pos]), &pv) || isnan(pv) || pv < 0 || pv != floor(pv))
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s'", sp->table, (long long)r.lineno,
-                    f[L->pos]);
-      t->pos[i] = (int64_t)pv;
-      STRATA_CHECK(intern_add(strs, trim(f[L->ref]), &t->ref[i]));
-      STRATA_CHECK(intern_add(strs, trim(f[L->alt]), &t->alt[i]));
-    }
-    t->nonsyn[i] = L->vclass >= 0 ? (uint8_t)is_nonsyn_class(trim(f[L->vclass])) : 1;
-    if (L->vtype >= 0) {
-      t->snp[i] = !strcmp(trim(f[L->vtype]), "SNP");
-    } else if (t->ref[i] >= 0) {
-      const char *ra = strs->str[t->ref[i]], *aa = strs->str[t->alt[i]];
-      t->snp[i] = strlen(ra) == 1 && strlen(aa) == 1 && strcmp(ra, "-") && strcmp(aa, "-");
-    } else {
-      t->snp[i] = 1;
-    }
-    if (L->refd >= 0) {
-      int neg;
-      if (!parse_depth(trim(f[L->refd]), &t->ref_depth[i], &neg) ||
-          !parse_depth(trim(f[L->altd]), &t->alt_depth[i], &neg)) {
-        if (neg)
-          STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth", sp->table,
-                      (long long)r.lineno);
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: allele depth is not a non-negative integer ('%s', '%s')",
-                    sp->table, (long long)r.lineno, f[L->refd], f[L->altd]);
-      }
-    }
-    if (L->vaf >= 0) {
-      if (vaf < 0 || vaf > 100)
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF %g outside [0,1] (and outside [0,100] as percent)",
-                    sp->table, (long long)r.lineno, vaf);
-    } else if (t->ref_depth[i] >= 0 && t->alt_depth[i] >= 0 &&
-               t->ref_depth[i] + t->alt_depth[i] > 0) {
-      vaf = (double)t->alt_depth[i] / ((double)t->ref_depth[i] + t->alt_depth[i]);
-    }
-    t->vaf[i] = vaf;
-    if (L->ccf >= 0) {
-      double c;
-      if (!parse_num(trim(f[L->ccf]), &c))
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->table,
-                    (long long)r.lineno, f[L->ccf]);
-      if (c < 0)
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->table, (long long)r.lineno, c);
-      t->ccf[i] = c > 1 ? 1.0 : c; /* MesKit caps CCF at 1; CONIPHER caps clone CCFs */
-    }
-    if (L->cluster >= 0) {
-      double c;
-      if (!parse_num(trim(f[L->cluster]), &c) || (!isnan(c) && (c != floor(c) || c < 0 || c > INT32_MAX)))
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: cluster '%s' is not a non-negative integer", sp->table,
-                    (long long)r.lineno, f[L->cluster]);
-      t->cluster[i] = isnan(c) ? -1 : (int32_t)c;
-    }
-    t->n++;
+  memset(rec, 0, sizeof *rec);
+  rec->line = lineno;
+  rec->sample = intern_find(samples, trim(f[L->sample]));
+  rec->cluster = -1;
+  rec->ccf = NAN;
+  rec->refd = rec->altd = -1;
+  if (rec->sample < 0)
+    STRATA_FAIL(STRATA_ERR_INTERNAL, "%s:%lld: sample vanished between passes", sp->table, (long long)lineno);
+  if (sp->format == STRATA_MUT_PYCLONE) {
+    *chrom = trim(f[L->mutid]);
+    *ref = *alt = "";
+    rec->has_alleles = 0;
+  } else {
+    const char *c = trim(f[L->chrom]);
+    if (!strncmp(c, "chr", 3)) c += 3;
+    *chrom = c;
+    double pv;
+    if (!parse_num(trim(f[L->pos]), &pv) || isnan(pv) || pv < 0 || pv != floor(pv))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s'", sp->table, (long long)lineno, f[L->pos]);
+    rec->pos = (int64_t)pv;
+    *ref = trim(f[L->ref]);
+    *alt = trim(f[L->alt]);
+    rec->has_alleles = 1;
   }
-  if (rc < 0) st = strata_err_code();
+  rec->nonsyn = L->vclass >= 0 ? (uint8_t)is_nonsyn_class(trim(f[L->vclass])) : 1;
+  if (L->vtype >= 0) rec->snp = !strcmp(trim(f[L->vtype]), "SNP");
+  else if (rec->has_alleles)
+    rec->snp = strlen(*ref) == 1 && strlen(*alt) == 1 && strcmp(*ref, "-") && strcmp(*alt, "-");
+  else rec->snp = 1;
+  if (L->refd >= 0) {
+    int neg = 0;
+    if (!parse_depth(trim(f[L->refd]), &rec->refd, &neg) ||
+        !parse_depth(trim(f[L->altd]), &rec->altd, &neg)) {
+      if (neg) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth", sp->table, (long long)lineno);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: allele depth is not a non-negative integer ('%s', '%s')",
+                  sp->table, (long long)lineno, f[L->refd], f[L->altd]);
+    }
+  }
+  double vaf = NAN;
+  if (L->vaf >= 0) {
+    if (!parse_num(trim(f[L->vaf]), &vaf))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF '%s' is not a number", sp->table, (long long)lineno, f[L->vaf]);
+    if (vaf < 0 || vaf > 100)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF %g outside [0,1] (and outside [0,100] as percent)",
+                  sp->table, (long long)lineno, vaf);
+  } else if (rec->refd >= 0 && rec->altd >= 0 && rec->refd + rec->altd > 0) {
+    vaf = (double)rec->altd / ((double)rec->refd + rec->altd);
+  }
+  rec->vaf = vaf;
+  if (L->ccf >= 0) {
+    double c;
+    if (!parse_num(trim(f[L->ccf]), &c))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->table, (long long)lineno, f[L->ccf]);
+    if (c < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->table, (long long)lineno, c);
+    rec->ccf = c > 1 ? 1.0 : c; /* MesKit caps CCF at 1; CONIPHER caps clone CCFs */
+  }
+  if (L->cluster >= 0) {
+    double c;
+    if (!parse_num(trim(f[L->cluster]), &c) || (!isnan(c) && (c != floor(c) || c < 0 || c > INT32_MAX)))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: cluster '%s' is not a non-negative integer", sp->table,
+                  (long long)lineno, f[L->cluster]);
+    rec->cluster = isnan(c) ? -1 : (int32_t)c;
+  }
 cleanup:
-  lr_close(&r);
   return st;
 }
 
-/* Join the MesKit CCF file on (Patient_ID, Tumor_Sample_Barcode, Chromosome, Start_Position).
- * Every local row with that key gets the CCF (MesKit's left_join). */
-static int join_ccf(const strata_mut_spec_t *sp, int rank, strata_mut_table_t *t,
-                    const intern_t *samples, intern_t *strs) {
+/* Unpack received rows into the table. */
+static int unpack_rows(const bytes_t *in, strata_mut_table_t *t, int64_t *cap, intern_t *strs) {
   int st = STRATA_OK;
+  for (size_t off = 0; off < in->len;) {
+    rowrec_t rec;
+    memcpy(&rec, in->p + off, sizeof rec);
+    off += sizeof rec;
+    const char *c = in->p + off;
+    off += strlen(c) + 1;
+    const char *ra = in->p + off;
+    off += strlen(ra) + 1;
+    const char *aa = in->p + off;
+    off += strlen(aa) + 1;
+    STRATA_CHECK(rows_reserve(t, t->n + 1, cap));
+    int64_t i = t->n++;
+    t->sample[i] = rec.sample;
+    t->line[i] = rec.line;
+    t->pos[i] = rec.pos;
+    STRATA_CHECK(intern_add(strs, c, &t->chrom[i]));
+    if (rec.has_alleles) {
+      STRATA_CHECK(intern_add(strs, ra, &t->ref[i]));
+      STRATA_CHECK(intern_add(strs, aa, &t->alt[i]));
+    } else {
+      t->ref[i] = t->alt[i] = -1;
+    }
+    t->nonsyn[i] = rec.nonsyn;
+    t->snp[i] = rec.snp;
+    t->ref_depth[i] = rec.refd;
+    t->alt_depth[i] = rec.altd;
+    t->vaf[i] = rec.vaf;
+    t->ccf[i] = rec.ccf;
+    t->ccf_std[i] = t->ccf_ci_high[i] = NAN;
+    t->cluster[i] = rec.cluster;
+  }
+cleanup:
+  return st;
+}
+
+/* Pass B: every rank parses its range and sends each row to the owner of its patient, in rounds
+ * of CHUNK_ROWS rows (collective; every rank joins every round even after a local error). */
+static int distribute_rows(MPI_Comm comm, const strata_mut_spec_t *sp, const layout_t *L,
+                           const range_t *rg, strata_mut_table_t *t, const intern_t *samples,
+                           intern_t *strs) {
+  int st = STRATA_OK, lst = STRATA_OK, size;
   lreader_t r = {0};
+  bytes_t *out = NULL, in = {0};
+  int64_t cap = 0;
+  char *f[MAXF];
+  int more = rg->active, anymore = 1;
+  MPI_Comm_size(comm, &size);
+  STRATA_CALLOC(out, size);
+  if (more) lst = range_open(&r, sp->table, rg);
+  if (lst) more = 0;
+  while (anymore) {
+    int64_t nrow = 0;
+    while (more && nrow < CHUNK_ROWS) {
+      char *line = NULL;
+      int rc = lr_next(&r, &line);
+      if (rc <= 0) {
+        if (rc < 0) lst = strata_err_code();
+        more = 0;
+        break;
+      }
+      if (line[0] == '#' || line[0] == '\0') continue;
+      split_tabs(line, f, MAXF);
+      int why;
+      if (row_dropped(L, sp, f, &why)) continue;
+      rowrec_t rec;
+      const char *c = "", *ra = "", *aa = "";
+      lst = parse_row(sp, L, f, r.lineno, samples, &rec, &c, &ra, &aa);
+      if (lst) {
+        more = 0;
+        break;
+      }
+      bytes_t *b = &out[t->patient_owner[t->sample_patient[rec.sample]]];
+      if ((lst = bytes_put(b, &rec, sizeof rec)) || (lst = bytes_str(b, c)) ||
+          (lst = bytes_str(b, ra)) || (lst = bytes_str(b, aa))) {
+        more = 0;
+        break;
+      }
+      nrow++;
+    }
+    STRATA_CHECK(exchange(comm, out, &in));
+    if (!lst) lst = unpack_rows(&in, t, &cap, strs);
+    if (lst) more = 0;
+    STRATA_MPI_CHECK(MPI_Allreduce(&more, &anymore, 1, MPI_INT, MPI_MAX, comm));
+  }
+  st = lst;
+cleanup:
+  lr_close(&r);
+  if (out)
+    for (int q = 0; q < size; q++) free(out[q].p);
+  free(out);
+  free(in.p);
+  return st;
+}
+
+/* CCF rows in transit: (sample, position, CCF, Std, CI high, line) + chromosome string. */
+typedef struct {
+  int64_t line, pos;
+  int32_t sample, pad;
+  double ccf, sd, hi;
+} ccfrec_t;
+
+/* Join the MesKit CCF file on (Patient_ID, Tumor_Sample_Barcode, Chromosome, Start_Position):
+ * each rank parses its range and sends each row to the owner of the sample's patient, which
+ * gives every matching local row the CCF (MesKit's left_join).  Collective. */
+static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table_t *t,
+                    const intern_t *samples, intern_t *strs) {
+  int st = STRATA_OK, lst = STRATA_OK, size;
+  lreader_t r = {0}, hr = {0};
   char *f[MAXF], *hf[MAXF];
-  int nf, cs, cc, cp, cv, cstd, cci;
+  int nf = 0, cs = -1, cc = -1, cp = -1, cv = -1, cstd = -1, cci = -1;
   rowhash_t h = {0};
   int64_t *next = NULL;
+  bytes_t *out = NULL, in = {0};
+  range_t rg;
   double z = 1.959963984540054;
+  MPI_Comm_size(comm, &size);
   if (sp->ccf_conf_level > 0 && sp->ccf_conf_level != 0.95) {
-    /* qnorm(1 - (1 - level)/2) by bisection on erfc (no quantile in libm) */
+    /* qnorm(1 - (1 - level)/2) by bisection on erfc (libm has no normal quantile) */
     double p = (1 - sp->ccf_conf_level) / 2, lo = 0, hi = 40;
     for (int it = 0; it < 200; it++) {
       double mid = 0.5 * (lo + hi);
@@ -678,12 +1073,32 @@ static int join_ccf(const strata_mut_spec_t *sp, int rank, strata_mut_table_t *t
     }
     z = 0.5 * (lo + hi);
   }
+  lst = lr_open(&hr, sp->ccf);
+  if (!lst) lst = read_header(&hr, hf, &nf);
+  if (!lst) { /* hf points into hr's buffer: look the columns up before closing it */
+    cs = col_of(hf, nf, "Tumor_Sample_Barcode");
+    cc = col_of(hf, nf, "Chromosome");
+    cp = col_of(hf, nf, "Start_Position");
+    cv = col_of(hf, nf, "CCF");
+    cstd = col_of(hf, nf, "CCF_Std|CCF_std");
+    cci = col_of(hf, nf, "CCF_CI_High|CCF_CI_high");
+    if (cs < 0 || cc < 0 || cp < 0 || cv < 0)
+      lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                           "%s: missing column (needs Tumor_Sample_Barcode, Chromosome, "
+                           "Start_Position, CCF)", sp->ccf);
+  }
+  lr_close(&hr);
+  STRATA_CHECK(strata_agree(comm, lst));
+  t->has_ccf = 1;
+  t->has_ci = cstd >= 0 || cci >= 0;
+  STRATA_CHECK(make_range(comm, sp->ccf, &rg));
   /* hash of local rows by key; chains through next[] keep every row with the key */
   h.cap = 16;
   while (h.cap < 2 * (t->n + 1)) h.cap *= 2;
   STRATA_CALLOC(h.key, h.cap);
   STRATA_MALLOC(h.row, h.cap);
   STRATA_MALLOC(next, t->n);
+  STRATA_CALLOC(out, size);
   for (int64_t i = t->n - 1; i >= 0; i--) {
     uint64_t k = rkey(t->sample[i], t->chrom[i], t->pos[i]);
     uint64_t s = k & (uint64_t)(h.cap - 1);
@@ -704,79 +1119,103 @@ static int join_ccf(const strata_mut_spec_t *sp, int rank, strata_mut_table_t *t
       s = (s + 1) & (uint64_t)(h.cap - 1);
     }
   }
-  STRATA_CHECK(lr_open(&r, sp->ccf));
-  STRATA_CHECK(read_header(&r, hf, &nf));
-  NEED(cs, hf, nf, "Tumor_Sample_Barcode", sp->ccf);
-  NEED(cc, hf, nf, "Chromosome", sp->ccf);
-  NEED(cp, hf, nf, "Start_Position", sp->ccf);
-  NEED(cv, hf, nf, "CCF", sp->ccf);
-  cstd = col_of(hf, nf, "CCF_Std|CCF_std");
-  cci = col_of(hf, nf, "CCF_CI_High|CCF_CI_high");
-  t->has_ccf = 1;
-  t->has_ci = cstd >= 0 || cci >= 0;
-  int nhead = nf;
-  char *line = NULL;
-  int rc;
-  while ((rc = lr_next(&r, &line)) > 0) {
-    if (line[0] == '#' || line[0] == '\0') continue;
-    int n = split_tabs(line, f, MAXF);
-    if (n != nhead)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: %d fields, header has %d", sp->ccf, (long long)r.lineno,
-                  n, nhead);
-    int s = intern_find(samples, trim(f[cs]));
-    if (s < 0) {
-      if (rank == 0) t->ccf_unmatched++; /* seen by every rank: count once */
-      continue;
-    }
-    if (t->patient_owner[t->sample_patient[s]] != rank) continue;
-    const char *c = trim(f[cc]);
-    if (!strncmp(c, "chr", 3)) c += 3;
-    int ci = intern_find(strs, c);
-    double pv, v, sd = NAN, hi = NAN;
-    if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad Start_Position '%s'", sp->ccf, (long long)r.lineno, f[cp]);
-    if (!parse_num(trim(f[cv]), &v))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->ccf, (long long)r.lineno, f[cv]);
-    if (v < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->ccf, (long long)r.lineno, v);
-    if (cstd >= 0 && !parse_num(trim(f[cstd]), &sd))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF_Std '%s' is not a number", sp->ccf, (long long)r.lineno,
-                  f[cstd]);
-    if (cci >= 0 && !parse_num(trim(f[cci]), &hi))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF_CI_High '%s' is not a number", sp->ccf,
-                  (long long)r.lineno, f[cci]);
-    if (ci < 0) {
-      t->ccf_unmatched++;
-      continue;
-    }
-    int64_t pos = (int64_t)pv;
-    uint64_t k = rkey(s, ci, pos);
-    uint64_t slot = k & (uint64_t)(h.cap - 1);
-    int64_t hit = -1;
-    while (h.key[slot]) {
-      int64_t j = h.row[slot];
-      if (h.key[slot] == k && t->sample[j] == s && t->chrom[j] == ci && t->pos[j] == pos) {
-        hit = j;
+  int more = rg.active, anymore = 1;
+  if (more) lst = range_open(&r, sp->ccf, &rg);
+  if (lst) more = 0;
+  while (anymore) {
+    int64_t nrow = 0;
+    while (more && nrow < CHUNK_ROWS) {
+      char *line = NULL;
+      int rc = lr_next(&r, &line);
+      if (rc <= 0) {
+        if (rc < 0) lst = strata_err_code();
+        more = 0;
         break;
       }
-      slot = (slot + 1) & (uint64_t)(h.cap - 1);
+      if (line[0] == '#' || line[0] == '\0') continue;
+      int n = split_tabs(line, f, MAXF);
+      ccfrec_t rec = {.line = r.lineno, .sd = NAN, .hi = NAN};
+      double pv;
+      const char *c = NULL;
+      if (n != nf)
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: %d fields, header has %d",
+                             sp->ccf, (long long)r.lineno, n, nf);
+      else if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: bad Start_Position '%s'",
+                             sp->ccf, (long long)r.lineno, f[cp]);
+      else if (!parse_num(trim(f[cv]), &rec.ccf))
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF '%s' is not a number",
+                             sp->ccf, (long long)r.lineno, f[cv]);
+      else if (rec.ccf < 0)
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: negative CCF %g",
+                             sp->ccf, (long long)r.lineno, rec.ccf);
+      else if ((cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd)) || (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi)))
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF_Std/CCF_CI_High is not a number",
+                             sp->ccf, (long long)r.lineno);
+      if (lst) {
+        more = 0;
+        break;
+      }
+      rec.pos = (int64_t)pv;
+      rec.sample = intern_find(samples, trim(f[cs]));
+      if (rec.sample < 0) {
+        t->ccf_unmatched++;
+        continue;
+      }
+      c = trim(f[cc]);
+      if (!strncmp(c, "chr", 3)) c += 3;
+      bytes_t *b = &out[t->patient_owner[t->sample_patient[rec.sample]]];
+      if ((lst = bytes_put(b, &rec, sizeof rec)) || (lst = bytes_str(b, c))) {
+        more = 0;
+        break;
+      }
+      nrow++;
     }
-    if (hit < 0) {
-      t->ccf_unmatched++;
-      continue;
+    STRATA_CHECK(exchange(comm, out, &in));
+    for (size_t off = 0; !lst && off < in.len;) {
+      ccfrec_t rec;
+      memcpy(&rec, in.p + off, sizeof rec);
+      off += sizeof rec;
+      const char *c = in.p + off;
+      off += strlen(c) + 1;
+      int ci = intern_find(strs, c);
+      int64_t hit = -1;
+      if (ci >= 0) {
+        uint64_t k = rkey(rec.sample, ci, rec.pos);
+        uint64_t slot = k & (uint64_t)(h.cap - 1);
+        while (h.key[slot]) {
+          int64_t j = h.row[slot];
+          if (h.key[slot] == k && t->sample[j] == rec.sample && t->chrom[j] == ci && t->pos[j] == rec.pos) {
+            hit = j;
+            break;
+          }
+          slot = (slot + 1) & (uint64_t)(h.cap - 1);
+        }
+      }
+      if (hit < 0) {
+        t->ccf_unmatched++;
+        continue;
+      }
+      /* MesKit: CCF > 1 capped to 1; CI high from the CI column, else CCF + z * CCF_Std on the
+       * capped CCF (MesKit computes it after the cap) */
+      double capped = rec.ccf > 1 ? 1.0 : rec.ccf;
+      double cihi = cci >= 0 ? rec.hi : capped + z * rec.sd;
+      for (int64_t j = hit; j >= 0; j = next[j]) {
+        t->ccf[j] = capped;
+        t->ccf_std[j] = rec.sd;
+        t->ccf_ci_high[j] = cihi;
+      }
     }
-    /* MesKit: CCF > 1 capped to 1; CI high from the CI column, else CCF + z * CCF_Std (after
-     * the cap, as MesKit computes it on the capped column). */
-    double capped = v > 1 ? 1.0 : v;
-    double cihi = cci >= 0 ? hi : capped + z * sd;
-    for (int64_t j = hit; j >= 0; j = next[j]) {
-      t->ccf[j] = capped;
-      t->ccf_std[j] = sd;
-      t->ccf_ci_high[j] = cihi;
-    }
+    if (lst) more = 0;
+    STRATA_MPI_CHECK(MPI_Allreduce(&more, &anymore, 1, MPI_INT, MPI_MAX, comm));
   }
-  if (rc < 0) st = strata_err_code();
+  st = lst;
 cleanup:
   lr_close(&r);
+  if (out)
+    for (int q = 0; q < size; q++) free(out[q].p);
+  free(out);
+  free(in.p);
   free(h.key);
   free(h.row);
   free(next);
@@ -796,12 +1235,15 @@ cleanup:
   return st;
 }
 
-/* Everything before the first agreement point: sample table, layout, pass 1, partition. */
-static int read_phase1(const strata_mut_spec_t *sp, int size, strata_mut_table_t *t,
-                       layout_t *L, intern_t *samples) {
-  int st = STRATA_OK;
+int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table_t **out) {
+  int st = STRATA_OK, lst = STRATA_OK, rank = 0, size = 1;
+  strata_mut_table_t *t = NULL;
   sampletab_t stab = {0};
-  intern_t patients = {0}, tumors = {0};
+  intern_t samples = {0}, strs = {0};
+  layout_t L;
+  range_t rg;
+  bytes_t mine = {0}, all = {0};
+  int *cnt = NULL, *dsp = NULL;
   int64_t *sample_rows = NULL;
   int32_t *pidx = NULL;
   double *cost = NULL;
@@ -809,71 +1251,66 @@ static int read_phase1(const strata_mut_spec_t *sp, int size, strata_mut_table_t
   lreader_t r = {0};
   char *hf[MAXF];
   int nf;
-  if (sp->samples) STRATA_CHECK(read_sampletab(sp->samples, &stab));
-  STRATA_CHECK(lr_open(&r, sp->table));
-  STRATA_CHECK(read_header(&r, hf, &nf));
-  STRATA_CHECK(make_layout(sp, hf, nf, sp->samples != NULL, L));
-  lr_close(&r);
-  if (sp->format == STRATA_MUT_PYCLONE && !sp->samples)
-    STRATA_FAIL(STRATA_ERR_INPUT, "%s: PyClone-VI output has no patient column; give the sample table",
-                sp->table);
-  t->has_depth = L->refd >= 0;
-  t->has_vaf = L->vaf >= 0 || L->refd >= 0;
-  t->has_class = L->vclass >= 0;
-  t->has_cluster = L->cluster >= 0;
-  t->has_ccf = L->ccf >= 0;
-  STRATA_CHECK(pass1(sp, &stab, L, t, samples, &patients, &tumors, &sample_rows));
-  if (samples->n == 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: no mutation rows with VAF > 0", sp->table);
-  /* patients over ranks, balanced by kept rows, never split */
-  STRATA_CALLOC(t->patient_rows, patients.n);
-  for (int64_t s = 0; s < samples->n; s++) t->patient_rows[t->sample_patient[s]] += sample_rows[s];
-  STRATA_MALLOC(pidx, patients.n);
-  STRATA_MALLOC(cost, patients.n);
-  for (int64_t p = 0; p < patients.n; p++) {
-    pidx[p] = (int32_t)p;
-    cost[p] = (double)t->patient_rows[p];
-  }
-  STRATA_CHECK(strata_partition_patients(patients.n, pidx, patients.n, cost, size, &part));
-  STRATA_MALLOC(t->patient_owner, patients.n);
-  for (int64_t p = 0; p < patients.n; p++) t->patient_owner[p] = part->part[p];
-  STRATA_CALLOC(t->sample_names, samples->n);
-  t->nsamples = samples->n;
-  for (int64_t s = 0; s < samples->n; s++) {
-    t->sample_names[s] = strdup(samples->str[s]);
-    if (!t->sample_names[s]) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-  }
-  STRATA_CHECK(copy_names(&patients, &t->patient_names, &t->npatients));
-  STRATA_CHECK(copy_names(&tumors, &t->tumor_names, &t->ntumors));
-  for (int64_t k = 0; k < t->ntumors; k++) { /* "patient\ttumor" -> "tumor" */
-    char *tab = strchr(t->tumor_names[k], '\t');
-    if (tab) memmove(t->tumor_names[k], tab + 1, strlen(tab + 1) + 1);
-  }
-cleanup:
-  lr_close(&r);
-  sampletab_free(&stab);
-  intern_free(&patients);
-  intern_free(&tumors);
-  free(sample_rows);
-  free(pidx);
-  free(cost);
-  strata_partition_destroy(&part);
-  return st;
-}
-
-int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table_t **out) {
-  int st = STRATA_OK, rank = 0, size = 1;
-  strata_mut_table_t *t = NULL;
-  intern_t samples = {0}, strs = {0};
-  layout_t L;
   *out = NULL;
   MPI_Comm_rank(comm, &rank);
   MPI_Comm_size(comm, &size);
   t = calloc(1, sizeof *t);
-  st = t ? read_phase1(sp, size, t, &L, &samples)
-         : strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-  STRATA_CHECK(strata_agree(comm, st));
-  st = pass2(sp, &L, rank, t, &samples, &strs);
-  STRATA_CHECK(strata_agree(comm, st));
+  if (!t) lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+  /* small inputs every rank reads: the sample table and the header */
+  if (!lst && sp->samples) lst = read_sampletab(sp->samples, &stab);
+  if (!lst) lst = lr_open(&r, sp->table);
+  if (!lst) lst = read_header(&r, hf, &nf);
+  if (!lst) lst = make_layout(sp, hf, nf, sp->samples != NULL, &L);
+  lr_close(&r);
+  if (!lst && sp->format == STRATA_MUT_PYCLONE && !sp->samples)
+    lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                         "%s: PyClone-VI output has no patient column; give the sample table", sp->table);
+  STRATA_CHECK(strata_agree(comm, lst));
+  t->has_depth = L.refd >= 0;
+  t->has_vaf = L.vaf >= 0 || L.refd >= 0;
+  t->has_class = L.vclass >= 0;
+  t->has_cluster = L.cluster >= 0;
+  t->has_ccf = L.ccf >= 0;
+  STRATA_CHECK(make_range(comm, sp->table, &rg));
+  /* pass A: samples of each range, merged in first-appearance order on every rank */
+  lst = scan_samples(sp, &stab, &L, &rg, t, &mine);
+  STRATA_CHECK(strata_agree(comm, lst));
+  {
+    int64_t d[2] = {t->dropped_vaf0, t->dropped_chrM}, g[2];
+    STRATA_MPI_CHECK(MPI_Allreduce(d, g, 2, MPI_INT64_T, MPI_SUM, comm));
+    t->dropped_vaf0 = g[0];
+    t->dropped_chrM = g[1];
+  }
+  STRATA_MALLOC(cnt, size);
+  STRATA_MALLOC(dsp, size);
+  if (mine.len > INT32_MAX) STRATA_FAIL(STRATA_ERR_INTERNAL, "sample list over 2 GiB");
+  int ml = (int)mine.len;
+  STRATA_MPI_CHECK(MPI_Allgather(&ml, 1, MPI_INT, cnt, 1, MPI_INT, comm));
+  size_t tot = 0;
+  for (int q = 0; q < size; q++) {
+    dsp[q] = (int)tot;
+    tot += (size_t)cnt[q];
+  }
+  STRATA_MALLOC(all.p, tot + 1);
+  all.len = all.cap = tot;
+  STRATA_MPI_CHECK(MPI_Allgatherv(mine.p ? mine.p : "", ml, MPI_BYTE, all.p, cnt, dsp, MPI_BYTE, comm));
+  STRATA_CHECK(merge_samples(&all, t, &samples, &sample_rows));
+  if (t->nsamples == 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: no mutation rows with VAF > 0", sp->table);
+  /* patients over ranks, balanced by kept rows, never split */
+  STRATA_CALLOC(t->patient_rows, t->npatients);
+  for (int64_t s = 0; s < t->nsamples; s++) t->patient_rows[t->sample_patient[s]] += sample_rows[s];
+  STRATA_MALLOC(pidx, t->npatients);
+  STRATA_MALLOC(cost, t->npatients);
+  for (int64_t p = 0; p < t->npatients; p++) {
+    pidx[p] = (int32_t)p;
+    cost[p] = (double)t->patient_rows[p];
+  }
+  STRATA_CHECK(strata_partition_patients(t->npatients, pidx, t->npatients, cost, size, &part));
+  STRATA_MALLOC(t->patient_owner, t->npatients);
+  for (int64_t p = 0; p < t->npatients; p++) t->patient_owner[p] = part->part[p];
+  /* pass B: rows to their owners */
+  lst = distribute_rows(comm, sp, &L, &rg, t, &samples, &strs);
+  STRATA_CHECK(strata_agree(comm, lst));
   /* percent VAFs: MesKit divides every VAF by 100 when the maximum exceeds 1 */
   if (L.vaf >= 0) {
     double mx = 0, gmx = 0;
@@ -886,9 +1323,8 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
     }
   }
   if (sp->ccf) {
-    st = join_ccf(sp, rank, t, &samples, &strs);
-    STRATA_CHECK(strata_agree(comm, st));
-    /* CCF rows of unknown samples are seen by every rank; those of known samples by their owner */
+    lst = join_ccf(comm, sp, t, &samples, &strs);
+    STRATA_CHECK(strata_agree(comm, lst));
     int64_t loc = t->ccf_unmatched, glob = 0;
     STRATA_MPI_CHECK(MPI_Allreduce(&loc, &glob, 1, MPI_INT64_T, MPI_SUM, comm));
     t->ccf_unmatched = glob;
@@ -900,8 +1336,18 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
 cleanup:
   if (st) strata_mut_table_destroy(&t);
   *out = t;
+  lr_close(&r);
+  sampletab_free(&stab);
   intern_free(&samples);
   intern_free(&strs);
+  free(mine.p);
+  free(all.p);
+  free(cnt);
+  free(dsp);
+  free(sample_rows);
+  free(pidx);
+  free(cost);
+  strata_partition_destroy(&part);
   return st;
 }
 

@@ -1,8 +1,9 @@
 /* Multi-region mutation tables (the input of `strata ith`): MesKit MAF (+ clinical + CCF file),
  * GDC MAF with a sample -> patient table, PyClone-VI output, CONIPHER input, and allele-specific
- * copy-number segments.  Reading is collective and patient-distributed: every rank streams the
- * files and keeps only the rows of the patients it owns (patients balanced by row count, never
- * split), so per-rank memory follows its patients.  Implemented in io/mutations.c; no metrics. */
+ * copy-number segments.  Reading is collective and patient-distributed: plain-text files are cut
+ * into byte ranges read in parallel (gzip: rank 0 reads), and every row is sent to the rank owning
+ * its patient (patients balanced by row count, never split), so per-rank memory follows its
+ * patients.  Implemented in io/mutations.c; no metrics. */
 #ifndef STRATA_MUTATIONS_H
 #define STRATA_MUTATIONS_H
 #include <mpi.h>
