@@ -110,9 +110,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       strata_log(cli->comm, 1, "warning: view '%s': %lld samples marked present but entirely missing", v->name,
                  (long long)s.empty_samples);
     }
-    if (cli->rank == 0 && cli->verbosity >= 1)
+    if (cli->rank == 0 && cli->verbosity >= 1) {
       printf("  %-12s %lld/%lld samples, %lld features, %.1f%% missing\n", v->name, (long long)s.present,
              (long long)c->nobs, (long long)v->nvar, s.entries ? 100.0 * (double)s.missing / (double)s.entries : 0.0);
+      fflush(stdout); /* keep the view lines and the warnings on stderr in order */
+    }
   }
   if (cli->rank == 0)
     printf("OK %s: %lld samples, %lld patients, %d views, %d warning%s\n", c->path, (long long)c->nobs,

@@ -1,0 +1,42 @@
+#!/bin/bash
+# The main job on the bundled example data (examples/README.md): import miniACC into a cohort
+# .h5mu under MPI, validate it and summarise it.  Usage: examples/run_example.sh STRATA_BINARY
+# Environment: STRATA_MPIEXEC (default mpirun), STRATA_NP (default 2), STRATA_OUT (default
+# examples/out).  Later sections (factor model, ITH) are appended below the marked ones.
+set -euo pipefail
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 STRATA_BINARY   (e.g. build/strata)" >&2
+  exit 1
+fi
+strata=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+out=${STRATA_OUT:-$here/out}
+np=${STRATA_NP:-2}
+mpiexec=${STRATA_MPIEXEC:-mpirun}
+# mpirun refuses root unless told; one BLAS thread per rank; let ranks share cores
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+export OMPI_MCA_orte_execute_quiet=${OMPI_MCA_orte_execute_quiet:-1}
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+run() { "$mpiexec" -n "$np" "$strata" "$@"; }
+section() { printf '\n=== %s ===\n' "$*"; }
+mkdir -p "$out"
+acc=$here/miniacc
+
+# ---------------------------------------------------------------------------------------------
+section "1. import miniACC (TCGA ACC, 5 views) -> $out/miniacc.h5mu  [np $np]"
+run import -o "$out/miniacc.h5mu" --samples "$acc/samples.tsv.gz" --patient-column patientID \
+  --view "rna=$acc/RNASeq2GeneNorm.tsv.gz:log1p" \
+  --view "cn=$acc/gistict.tsv.gz" \
+  --view "protein=$acc/RPPAArray.tsv.gz" \
+  --view "mut=$acc/Mutations.tsv.gz:bernoulli" \
+  --view "mirna=$acc/miRNASeqGene.tsv.gz:log1p"
+
+# ---------------------------------------------------------------------------------------------
+section "2. check the cohort"
+run check "$out/miniacc.h5mu"
+
+# ---------------------------------------------------------------------------------------------
+section "3. summarise the cohort"
+run info "$out/miniacc.h5mu"
