@@ -565,7 +565,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   STRATA_CHECK(strata_mut_read(comm, &spec, &t));
   if (seg) STRATA_CHECK(strata_seg_read(comm, seg, t, &sg));
   STRATA_CHECK(rank_strings(t));
-  strata_log(comm, 2, "ith: read %lld samples of %lld patients in %.2f s", (long long)t->nsamples,
+  strata_log(comm, 2, "ith: read %lld samples of %lld patients in %.2f s\n", (long long)t->nsamples,
              (long long)t->npatients, strata_wtime() - t0);
 
   /* rows sorted by patient, mutation, sample, line */
@@ -728,7 +728,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   if (st) goto cleanup;
   int64_t dup = 0;
   STRATA_MPI_CHECK(MPI_Allreduce(&dup_local, &dup, 1, MPI_INT64_T, MPI_SUM, comm));
-  double tcomp = strata_wtime() - t0;
+  double tread_comp = strata_wtime() - t0;
   STRATA_CHECK(tbl_gather(comm, &treg));
   STRATA_CHECK(tbl_gather(comm, &tpair));
   STRATA_CHECK(tbl_gather(comm, &tpat));
@@ -794,8 +794,17 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       if (st) goto cleanup;
       STRATA_CHECK(strata_h5out_commit(&h5));
     }
-    strata_log(comm, 1, "ith: %lld patients, %lld regions, %lld region pairs in %.2f s (np %d)",
-               (long long)tpat.nrows, (long long)treg.nrows, (long long)tpair.nrows, tcomp, cli->size);
+  }
+  {
+    /* one summary line (also what bench/ith/run.sh parses): sizes, time to the written
+     * output, and the largest per-rank peak resident memory */
+    int64_t hwm = strata_mem_hwm(), maxhwm = 0;
+    STRATA_MPI_CHECK(MPI_Reduce(&hwm, &maxhwm, 1, MPI_INT64_T, MPI_MAX, 0, comm));
+    strata_log(comm, 1,
+               "ith: %lld patients, %lld regions, %lld region pairs in %.2f s (read+metrics %.2f s, "
+               "np %d, peak rank memory %.0f MiB)\n",
+               (long long)tpat.nrows, (long long)treg.nrows, (long long)tpair.nrows,
+               strata_wtime() - t0, tread_comp, cli->size, (double)maxhwm / 1048576.0);
   }
 cleanup:
   strata_h5out_abort(&h5);
