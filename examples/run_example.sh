@@ -40,3 +40,13 @@ run check "$out/miniacc.h5mu"
 # ---------------------------------------------------------------------------------------------
 section "3. summarise the cohort"
 run info "$out/miniacc.h5mu"
+
+# ---------------------------------------------------------------------------------------------
+section "ITH: CRC_HZ multi-region WES (6 patients, 57 regions) -> $out/crc_hz_ith.*  [np $np]"
+# MesKit's vignette JSI options; the patient table follows (V402 jsi_multi = 0.341, as published)
+crc=$here/crc_hz
+run ith -q --maf "$crc/CRC_HZ.maf.tsv.gz" --clin "$crc/CRC_HZ.clin.tsv.gz" \
+  --ccf "$crc/CRC_HZ.ccf.tsv.gz" --seg "$crc/CRC_HZ.seg.tsv.gz" \
+  --jsi-pair-by-tumor --jsi-min-ccf 0.02 --jsi-use-adj-vaf --jsi-no-indel \
+  -o "$out/crc_hz_ith" --results "$out/crc_hz_ith.h5"
+grep -v '^#' "$out/crc_hz_ith.patient.tsv" | column -t -s $'\t'
