@@ -4,7 +4,9 @@
  * file, keeps the state a late joiner needs (snapshot) and sends heartbeats.  It makes no MPI
  * calls and never touches the strata error record (that is not thread-safe); everything that can
  * fail is set up in strata_actor_start, in the caller's thread. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -295,6 +297,25 @@ cleanup:
   return st;
 }
 
+/* "tcp://NAME:PORT" -> "tcp://ADDRESS:PORT" through the resolver (IPv4). 0 on success. */
+static int resolve_host(const char *endpoint, char *out, size_t outsize) {
+  char host[256];
+  const char *h = endpoint + 6, *colon = strrchr(endpoint, ':');
+  if (strncmp(endpoint, "tcp://", 6) != 0 || !colon || colon <= h || (size_t)(colon - h) >= sizeof host) return -1;
+  memcpy(host, h, (size_t)(colon - h));
+  host[colon - h] = '\0';
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return -1;
+  char ip[INET_ADDRSTRLEN] = "";
+  inet_ntop(AF_INET, &((struct sockaddr_in *)res->ai_addr)->sin_addr, ip, sizeof ip);
+  freeaddrinfo(res);
+  snprintf(out, outsize, "tcp://%s%s", ip, colon);
+  return 0;
+}
+
 static int setup_pub(strata_actor_t *a, const strata_actor_cfg_t *cfg) {
   int st = STRATA_OK, one = 1, hwm = PUB_HWM, linger = PUB_LINGER_MS;
   if (cfg->curve_dir) {
@@ -325,8 +346,13 @@ static int setup_pub(strata_actor_t *a, const strata_actor_cfg_t *cfg) {
       STRATA_FAIL(STRATA_ERR_USAGE, "--monitor connect:%s: %s", cfg->endpoint, zmq_strerror(errno));
     snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
   } else {
-    if (zmq_bind(a->pub, cfg->endpoint) != 0)
-      STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s': %s", cfg->endpoint, zmq_strerror(errno));
+    if (zmq_bind(a->pub, cfg->endpoint) != 0) {
+      /* ZeroMQ binds to an interface name or an address only: also accept this host's name */
+      char resolved[512];
+      if (errno != ENODEV || resolve_host(cfg->endpoint, resolved, sizeof resolved) != 0 ||
+          zmq_bind(a->pub, resolved) != 0)
+        STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s': %s", cfg->endpoint, zmq_strerror(errno));
+    }
     size_t len = sizeof a->endpoint;
     if (zmq_getsockopt(a->pub, ZMQ_LAST_ENDPOINT, a->endpoint, &len) != 0)
       snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);

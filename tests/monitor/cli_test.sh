@@ -78,9 +78,10 @@ expect "stalled subscriber: identical result" cmp -s ref_long.out c.out
 expect "stalled subscriber: finished in $((t1 - t0)) s (< 60)" [ $((t1 - t0)) -lt 60 ]
 
 # 4. killed subscriber (SIGKILL mid-run)
-run --monitor tcp://127.0.0.1:0 --monitor-file d.ep --iters 300 --sleep-us 5000 --wait-subscriber 30 > d.out &
+#    (and the endpoint file under its default name, strata-monitor.endpoint outside Slurm)
+run --monitor tcp://127.0.0.1:0 --iters 300 --sleep-us 5000 --wait-subscriber 30 > d.out &
 p=$!
-"$S" monitor --file d.ep --jsonl d.jsonl --timeout 30 > /dev/null 2>&1 &
+"$S" monitor --file strata-monitor.endpoint --jsonl d.jsonl --timeout 30 > /dev/null 2>&1 &
 m=$!
 wait_for d.jsonl
 sleep 0.3
@@ -88,6 +89,7 @@ sleep 0.3
 wait $p
 expect "killed subscriber: run exits 0" [ $? -eq 0 ]
 expect "killed subscriber: identical result" cmp -s ref.out d.out
+expect "default endpoint file removed at the end" [ ! -e strata-monitor.endpoint ]
 
 # 5. late joiner: --once prints the current state from the snapshot and exits 0
 #    and, on a terminal (a pty from script(1)), the view is redrawn in place with a progress bar
@@ -124,7 +126,8 @@ expect "connect mode: every event from seq 1, valid" [ $? -eq 0 ]
 
 # 7. a run that goes silent (all ranks stopped): the monitor says so and exits 3
 # (stopping rank 0 stops its publisher thread too; the other ranks wait in their reduction)
-run --monitor tcp://127.0.0.1:0 --monitor-file g.ep --iters 300 --sleep-us 10000 --pid-file g.pid > g.out &
+#  (--monitor-file alone publishes on a free loopback port)
+run --monitor-file g.ep --iters 300 --sleep-us 10000 --pid-file g.pid > g.out &
 p=$!
 wait_for g.ep
 "$S" monitor --file g.ep --jsonl g.jsonl --timeout 2 > /dev/null 2> g.err &

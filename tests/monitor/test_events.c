@@ -67,6 +67,13 @@ static void test_parse(void) {
   T_CHECK(strata_monitor_parse_endpoint("tcp://127.0.0.1", 0, buf, sizeof buf, &conn) == STRATA_ERR_USAGE,
           "missing port refused");
   strata_err_clear();
+  /* the default endpoint file is named by the Slurm job when there is one */
+  setenv("SLURM_JOB_ID", "4242", 1);
+  strata_monitor_default_file(buf, sizeof buf);
+  T_CHECK(strcmp(buf, "strata-monitor.4242.endpoint") == 0, "default file in a job: %s", buf);
+  unsetenv("SLURM_JOB_ID");
+  strata_monitor_default_file(buf, sizeof buf);
+  T_CHECK(strcmp(buf, "strata-monitor.endpoint") == 0, "default file outside Slurm: %s", buf);
   /* NULL object: every call is a no-op */
   strata_ev_run_start(NULL, "x", 1, 1, 1, 1, 1);
   strata_ev_phase_begin(NULL, "x", 1);
