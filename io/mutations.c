@@ -671,7 +671,7 @@ cleanup:
 /* Rows per exchange round: bounds the transient send/receive buffers (~100 bytes a row). */
 #define CHUNK_ROWS (1 << 18)
 
-/* A row is dropped as "absent": MesKit's VAF == 0 rule (GDC: alt count 0), and chrM/MT. */
+/* A row is dropped as "absent": MesKit's VAF == 0 rule (GDC, CONIPHER: alt count 0), chrM/MT. */
 static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f, int *why) {
   *why = 0;
   if (L->chrom >= 0 && is_chrM(trim(f[L->chrom]))) {
@@ -683,7 +683,7 @@ static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f,
     *why = 1;
     return 1;
   }
-  if (L->vaf < 0 && sp->format == STRATA_MUT_GDC && parse_num(trim(f[L->altd]), &v) && v == 0) {
+  if (L->vaf < 0 && L->altd >= 0 && parse_num(trim(f[L->altd]), &v) && v == 0) {
     *why = 1;
     return 1;
   }
