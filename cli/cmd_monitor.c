@@ -33,7 +33,8 @@ typedef struct view {
   int nphases;
   long long warnings, events, dropped, last_seq, snapshots;
   double elapsed;      /* run time reported by the last message */
-  double last_msg;     /* strata_wtime() of the last message */
+  double last_msg;     /* strata_wtime() of the last message (heartbeats included) */
+  double last_event;   /* ... and of the last event: a long iteration shows here */
   int tty, drawn_lines;
   double last_draw, last_plain_iter;
   const char *endpoint;
@@ -194,8 +195,8 @@ static void build_view(view_t *v, lines_t *L) {
   } else {
     add(L, "strata run at %s (no run_start seen yet)", v->endpoint);
   }
-  add(L, "elapsed %s | last message %.1fs ago | %lld events%s", fmt_time(v->elapsed, a, sizeof a),
-      strata_wtime() - v->last_msg, v->events,
+  add(L, "elapsed %s | last event %s ago, heartbeat %.0fs ago | %lld events%s", fmt_time(v->elapsed, a, sizeof a),
+      fmt_time(strata_wtime() - v->last_event, b, sizeof b), strata_wtime() - v->last_msg, v->events,
       v->dropped ? " (some dropped: the monitor fell behind)" : "");
   for (int i = 0; i < v->nphases; i++) {
     phase_row_t *p = &v->phases[i];
@@ -373,7 +374,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     if (file) STRATA_CHECK(strata_monitor_write_endpoint(file, v.endpoint));
   }
   v.tty = !plain && !once && isatty(STDOUT_FILENO);
-  v.last_msg = strata_wtime();
+  v.last_msg = v.last_event = strata_wtime();
   v.last_plain_iter = -1e30;
   int got_any = 0;
   for (;;) {
@@ -430,6 +431,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       if (v.last_seq > 0 && seq > v.last_seq + 1) v.dropped += seq - v.last_seq - 1;
       if (seq > v.last_seq) v.last_seq = seq;
       v.events++;
+      v.last_event = now;
       apply_event(&v, type, m);
       if (!v.tty && !once) plain_line(&v, type, m);
     }

@@ -54,12 +54,13 @@ struct strata_actor {
 /* ------------------------------------------------------------------------------------------ */
 /* actor thread */
 
-static void publish(strata_actor_t *a, const char *s) {
+/* is_event: heartbeats and snapshots are not worth keeping for a monitor that is not there yet */
+static void publish(strata_actor_t *a, const char *s, int is_event) {
   if (!a->pub) return;
   if (a->connect && !a->seen_subscriber) {
     /* connect mode: a PUB that connects drops everything until the subscription arrives (the
      * slow-joiner table in TOOLCHAIN.md), so keep the first events for the monitor */
-    if (a->nbacklog < BACKLOG_MAX) a->backlog[a->nbacklog++] = strdup(s);
+    if (is_event && a->nbacklog < BACKLOG_MAX && (a->backlog[a->nbacklog] = strdup(s))) a->nbacklog++;
     return;
   }
   /* XPUB never blocks with DONTWAIT: at a subscriber's high-water mark it drops for that
@@ -77,7 +78,7 @@ static json_t *header(strata_actor_t *a, const char *type) {
 static void send_json(strata_actor_t *a, json_t *o) {
   if (!o) return;
   char *s = json_dumps(o, JSON_COMPACT);
-  if (s) publish(a, s);
+  if (s) publish(a, s, 0);
   free(s);
   json_decref(o);
 }
@@ -141,7 +142,7 @@ static void update_state(strata_actor_t *a, json_t *ev) {
 static void handle_event(strata_actor_t *a, json_t *ev) {
   char *s = json_dumps(ev, JSON_COMPACT);
   if (s) {
-    publish(a, s);
+    publish(a, s, 1);
     if (a->jsonl) {
       /* flushed per line so `tail -f` and a crash both see whole events */
       fputs(s, a->jsonl);
@@ -179,7 +180,7 @@ static void on_subscription(strata_actor_t *a) {
       if (!a->seen_subscriber) {
         a->seen_subscriber = 1;
         for (int i = 0; i < a->nbacklog; i++) {
-          publish(a, a->backlog[i]);
+          publish(a, a->backlog[i], 1);
           free(a->backlog[i]);
         }
         a->nbacklog = 0;
