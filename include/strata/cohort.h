@@ -100,8 +100,8 @@ typedef struct strata_cohort_writer strata_cohort_writer_t;
  * columns are used (other ranks may pass NULL/0); nobs must agree.  The structure and strings
  * are written by rank 0 with the default driver (parallel HDF5 cannot write vlen data), X by all
  * ranks through MPI-IO.  Written with the MuData userblock and the attributes anndata/mudata
- * expect; each view's X is chunked (about 4 MiB chunks of whole or long row pieces), not
- * compressed. */
+ * expect; each view's X is one contiguous row-major dataset (not chunked, not compressed:
+ * parallel HDF5 1.10 reads row slabs of a chunked X an order of magnitude slower). */
 STRATA_NODISCARD int strata_cohort_writer_create(MPI_Comm comm, const char *path, int64_t nobs,
                                                  char *const *obs_names,
                                                  char *const *patient_ids, int ncols,
