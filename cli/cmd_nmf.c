@@ -37,7 +37,7 @@ static int split_list(char *s, char **out, int max) {
 
 enum { OPT_KRANGE = 256, OPT_RUNS, OPT_VIEWS, OPT_WEIGHTS, OPT_SOLVER, OPT_INIT, OPT_SEED,
        OPT_MAXIT, OPT_TOL, OPT_NEG, OPT_PATIENT, OPT_NOPATIENT, OPT_CKPT, OPT_CKPT_EVERY,
-       OPT_RESUME };
+       OPT_RESUME, OPT_COMPRESS };
 
 #define MAX_VIEWS 64
 
@@ -83,6 +83,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       {"checkpoint", required_argument, NULL, OPT_CKPT},
       {"checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY},
       {"resume", required_argument, NULL, OPT_RESUME},
+      {"compress", required_argument, NULL, OPT_COMPRESS},
       {NULL, 0, NULL, 0}};
   int ch;
   opterr = 0;
@@ -108,6 +109,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case OPT_CKPT: ckpt = optarg; break;
     case OPT_CKPT_EVERY: STRATA_CHECK(strata_cli_int("--checkpoint-every", optarg, 0, INT64_MAX, &o.checkpoint_every)); break;
     case OPT_RESUME: o.resume = optarg; break;
+    case OPT_COMPRESS: STRATA_CHECK(strata_cli_int("--compress", optarg, 0, 4096, &v64)); o.compress = (int)v64; break;
     default: STRATA_CHECK(strata_cli_usage("unknown option '%s'", argv[optind - 1]));
     }
   }
@@ -259,6 +261,12 @@ const strata_cmd_t strata_cmd_nmf = {
     "  --max-iter N            iteration limit (default 500)\n"
     "  --tol X                 stop when the objective changes by less than X relative (default\n"
     "                          1e-4; 0 runs --max-iter iterations)\n"
+    "  --compress L            randomized NMF (Erichson et al. 2018): iterate on the projection\n"
+    "                          of the views onto an L-dimensional basis of their joint range\n"
+    "                          (L >= k, e.g. 2k; 2 power iterations).  Iterations then cost\n"
+    "                          O((N+D) L k) instead of O(N D k); the reported relative error is\n"
+    "                          computed on the full data.  Needs views without missing values.\n"
+    "                          Default 0 (off)\n"
     "  --negative error|shift|clip\n"
     "                          negative values: fail naming view, sample and feature (default,\n"
     "                          exit 2), subtract the view's minimum, or set them to 0\n"

@@ -569,6 +569,36 @@ cleanup:
   return st;
 }
 
+/* Randomized range finder (Halko, Martinsson & Tropp 2011) for A = [sqrt(l_m) Y_m]: on return
+ * Zt (l x mloc) holds Q^T (orthonormal basis of the range of A, rows over samples) and Xt
+ * (l x sum nloc) holds B = Q^T A.  The Gaussian test matrix comes from the counter RNG by global
+ * feature index (streams stream0 + m), so every grid draws the same one. */
+static int range_finder(const strata_nmf_t *p, int l, int power, uint64_t seed, uint64_t stream0,
+                        double *Zt, double *Xt) {
+  int st = STRATA_OK;
+  const strata_grid_t *g = p->grid;
+  int64_t nd = total_nloc(p), off = 0;
+  for (int m = 0; m < p->nviews; m++) {
+    const strata_dmat_t *y = p->v[m].y;
+    for (int64_t j = 0; j < y->nloc; j++)
+      for (int c = 0; c < l; c++)
+        Xt[(off + j) * l + c] =
+            strata_rng_normal_at(seed, stream0 + (uint64_t)m, (uint64_t)((y->col0 + j) * l + c));
+    off += y->nloc;
+  }
+  STRATA_CHECK(op_a(p, l, Xt, Zt));
+  for (int q = 0; q < power; q++) {
+    STRATA_CHECK(orth(l, p->mloc, Zt, g->colcomm));
+    STRATA_CHECK(op_at(p, l, Zt, Xt));
+    STRATA_CHECK(orth(l, nd, Xt, g->rowcomm));
+    STRATA_CHECK(op_a(p, l, Xt, Zt));
+  }
+  STRATA_CHECK(orth(l, p->mloc, Zt, g->colcomm));
+  STRATA_CHECK(op_at(p, l, Zt, Xt));
+cleanup:
+  return st;
+}
+
 /* NNDSVD of A = [sqrt(l_m) Y_m]: a randomized SVD (Halko et al., l = k + 10 columns, two power
  * iterations, Gaussian test matrix from the counter RNG by global feature index), then the
  * positive/negative split of each singular pair.  fill_avg (NNDSVDa) replaces zeros by the
@@ -584,24 +614,8 @@ static int init_nndsvd(const strata_nmf_t *p, nmf_state_t *s, uint64_t seed, int
   double *nu = NULL, *nv = NULL;
   STRATA_MALLOC(Xt, (size_t)l * (nd ? nd : 1));
   STRATA_MALLOC(Zt, (size_t)l * (mloc ? mloc : 1));
+  STRATA_CHECK(range_finder(p, l, 2, seed, 1000, Zt, Xt)); /* Xt is now B = Q^T A, l x D */
   int64_t off = 0;
-  for (int m = 0; m < M; m++) {
-    const strata_dmat_t *y = p->v[m].y;
-    for (int64_t j = 0; j < y->nloc; j++)
-      for (int c = 0; c < l; c++)
-        Xt[(off + j) * l + c] =
-            strata_rng_normal_at(seed, 1000 + (uint64_t)m, (uint64_t)((y->col0 + j) * l + c));
-    off += y->nloc;
-  }
-  STRATA_CHECK(op_a(p, l, Xt, Zt));
-  for (int q = 0; q < 2; q++) {
-    STRATA_CHECK(orth(l, mloc, Zt, g->colcomm));
-    STRATA_CHECK(op_at(p, l, Zt, Xt));
-    STRATA_CHECK(orth(l, nd, Xt, g->rowcomm));
-    STRATA_CHECK(op_a(p, l, Xt, Zt));
-  }
-  STRATA_CHECK(orth(l, mloc, Zt, g->colcomm));
-  STRATA_CHECK(op_at(p, l, Zt, Xt)); /* Xt is now B = Q^T A, l x D */
   STRATA_MALLOC(S, (size_t)l * l);
   STRATA_MALLOC(e, l);
   gram(l, nd, Xt, S);
@@ -699,7 +713,7 @@ cleanup:
 
 /* ---- checkpoint ------------------------------------------------------------------------------ */
 
-#define NMF_HDR 8 /* iter, k, solver, M, N, converged, nprow, npcol; then D_1..D_M */
+#define NMF_HDR 9 /* iter, k, solver, M, N, converged, nprow, npcol, compress; then D_1..D_M */
 
 static int ckpt_write(const strata_nmf_t *p, const strata_nmf_opts_t *o, const nmf_state_t *s) {
   int st = STRATA_OK;
@@ -708,7 +722,7 @@ static int ckpt_write(const strata_nmf_t *p, const strata_nmf_opts_t *o, const n
   char name[32];
   STRATA_MALLOC(hdr, NMF_HDR + s->M);
   int64_t h[NMF_HDR] = {s->iter, s->k, o->solver, s->M, p->N, s->converged, p->grid->nprow,
-                        p->grid->npcol};
+                        p->grid->npcol, o->compress};
   memcpy(hdr, h, sizeof h);
   for (int m = 0; m < s->M; m++) hdr[NMF_HDR + m] = p->v[m].y->ncols;
   STRATA_CHECK(strata_ckpt_create(p->grid->comm, o->checkpoint, "nmf", &c));
@@ -739,15 +753,16 @@ static int ckpt_read(const strata_nmf_t *p, const strata_nmf_opts_t *o, nmf_stat
   STRATA_CHECK(strata_ckpt_open(p->grid->comm, o->resume, "nmf", &c));
   STRATA_CHECK(strata_ckpt_get_rep_i64(c, "state", hdr, NMF_HDR + s->M));
   int same = hdr[1] == s->k && hdr[2] == o->solver && hdr[3] == s->M && hdr[4] == p->N &&
-             hdr[6] == p->grid->nprow && hdr[7] == p->grid->npcol;
+             hdr[6] == p->grid->nprow && hdr[7] == p->grid->npcol && hdr[8] == o->compress;
   for (int m = 0; m < s->M && same; m++) same = hdr[NMF_HDR + m] == p->v[m].y->ncols;
   if (!same)
     STRATA_FAIL(STRATA_ERR_INPUT,
-                "%s: checkpoint is for k=%lld, solver %lld, %lld views, %lld samples on a "
-                "%lldx%lld grid; this run has k=%d, solver %d, %d views, %lld samples on %dx%d",
-                o->resume, (long long)hdr[1], (long long)hdr[2], (long long)hdr[3],
-                (long long)hdr[4], (long long)hdr[6], (long long)hdr[7], s->k, o->solver, s->M,
-                (long long)p->N, p->grid->nprow, p->grid->npcol);
+                "%s: checkpoint is for k=%lld, solver %lld, compress %lld, %lld views, %lld "
+                "samples on a %lldx%lld grid; this run has k=%d, solver %d, compress %d, %d views, "
+                "%lld samples on %dx%d",
+                o->resume, (long long)hdr[1], (long long)hdr[2], (long long)hdr[8],
+                (long long)hdr[3], (long long)hdr[4], (long long)hdr[6], (long long)hdr[7], s->k,
+                o->solver, o->compress, s->M, (long long)p->N, p->grid->nprow, p->grid->npcol);
   if (hdr[0] < 0 || hdr[0] > o->max_iter)
     STRATA_FAIL(STRATA_ERR_INPUT, "%s: checkpoint at iteration %lld is beyond --max-iter %lld",
                 o->resume, (long long)hdr[0], (long long)o->max_iter);
@@ -814,12 +829,19 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   double *bufH = NULL, *bufC = NULL, *bufR = NULL, *G = NULL, *ws = NULL, *tq = NULL;
   int64_t *hp_off = NULL, *bw_off = NULL, *cw_off = NULL;
   int *iws = NULL;
+  double *Qt = NULL, *Bc = NULL, *Tc = NULL, *ssc = NULL;
+  int cl = o->compress;
   *out = NULL;
   if (k < 1 || k > 512 || k > p->N)
     STRATA_FAIL(STRATA_ERR_USAGE, "nmf: k = %d must be in 1..min(512, samples = %lld)", k,
                 (long long)p->N);
   if (solver < STRATA_NMF_HALS || solver > STRATA_NMF_MU || o->max_iter < 1 || !(o->tol >= 0.0))
     STRATA_FAIL(STRATA_ERR_USAGE, "nmf: bad solver, --max-iter or --tol");
+  if (cl && (cl < k || cl > 4096))
+    STRATA_FAIL(STRATA_ERR_USAGE, "nmf: --compress %d must be 0 or in k = %d .. 4096", cl, k);
+  if (cl && (!p->all_present || p->any_nan))
+    STRATA_FAIL(STRATA_ERR_USAGE, "nmf: --compress needs views without missing entries or absent "
+                                  "samples (the compressed data cannot be masked)");
   s.k = k;
   s.M = M;
   STRATA_CALLOC(s.H, mloc * k);
@@ -838,6 +860,9 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     hp_off[m] = p->v[m].all_present ? 0 : nC;
     nC += p->v[m].all_present ? 0 : (int64_t)kk;
   }
+  /* compressed mode: H^T Q (k x l) is reduced, then Y^T H ~ B^T (Q^T H) is formed locally */
+  int64_t s_off = nC;
+  nC += cl ? (int64_t)k * cl : 0;
   for (int m = 0; m < M; m++) {
     bw_off[m] = nC;
     nC += k * p->v[m].y->nloc;
@@ -846,6 +871,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     cw_off[m] = nC;
     nC += p->v[m].has_nan ? (int64_t)kk * p->v[m].y->nloc : 0;
   }
+  int64_t nCred = cl ? s_off + (int64_t)k * cl : nC; /* the part that is reduced */
   STRATA_CALLOC(bufH, nH);
   STRATA_CALLOC(bufC, nC);
   STRATA_CALLOC(bufR, M * kk + 2 * (size_t)M);
@@ -853,8 +879,30 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   STRATA_CALLOC(ws, 3 * k + kk);
   STRATA_CALLOC(iws, 2 * k);
   STRATA_CALLOC(tq, 2 * M);
+  int64_t nd = total_nloc(p);
+  if (cl) {
+    STRATA_CALLOC(Qt, (int64_t)cl * mloc);
+    STRATA_CALLOC(Bc, (int64_t)cl * nd);
+    STRATA_CALLOC(Tc, (int64_t)k * cl);
+    STRATA_CALLOC(ssc, M);
+  }
   st = strata_agree(g->comm, st);
   if (st) goto cleanup;
+  if (cl) {
+    /* Randomized NMF (Erichson et al. 2018): iterate on B_m = Q^T Y_m, l x D_m, so that an
+     * iteration costs O((N + D) l k) instead of O(N D k); the data are read 2 x (2 + 2) times
+     * here and once more for the exact error at the end.  Deterministic, so a resume recomputes
+     * the same Q and B. */
+    STRATA_CHECK(range_finder(p, cl, 2, o->seed, 2000, Qt, Bc));
+    int64_t off = 0;
+    for (int m = 0; m < M; m++) {
+      int64_t n = (int64_t)cl * p->v[m].y->nloc;
+      cblas_dscal((int)n, 1.0 / sqrt(p->v[m].weight), Bc + off * cl, 1);
+      ssc[m] = n ? cblas_ddot((int)n, Bc + off * cl, 1, Bc + off * cl, 1) : 0.0;
+      off += p->v[m].y->nloc;
+    }
+    STRATA_CHECK(allreduce_sum(ssc, M, g->rowcomm));
+  }
 
   if (o->resume) {
     STRATA_CHECK(ckpt_read(p, o, &s));
@@ -876,19 +924,34 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     double t0 = strata_wtime(), tcomm = 0.0;
     /* H step: b_i = sum_m l_m (Y_m W_m)_i over the grid row; G_i from the W Grams */
     double *BH = bufH, *CH = bufH + k * mloc;
-    memset(bufH, 0, sizeof(double) * (size_t)nH);
-    for (int m = 0; m < M; m++) {
-      const nmf_view_t *v = &p->v[m];
-      gemm(CblasNoTrans, CblasTrans, k, mloc, v->y->nloc, v->weight, s.W[m], k, v->y->a, mloc,
-           1.0, BH, k);
-      if (v->has_nan)
-        for (int64_t i = 0; i < mloc; i++)
-          for (int64_t q = v->rptr[i]; q < v->rptr[i + 1]; q++)
-            outer_add(k, v->weight, s.W[m] + (int64_t)v->rcol[q] * k, CH + i * kk);
+    if (cl) {
+      /* (Y W)^T ~ (sum_m l_m W_m^T B_m^T) Q^T: only k x l travels */
+      memset(Tc, 0, sizeof(double) * (size_t)k * cl);
+      int64_t off = 0;
+      for (int m = 0; m < M; m++) {
+        gemm(CblasNoTrans, CblasTrans, k, cl, p->v[m].y->nloc, p->v[m].weight, s.W[m], k,
+             Bc + off * cl, cl, 1.0, Tc, k);
+        off += p->v[m].y->nloc;
+      }
+      double tc0 = strata_wtime();
+      STRATA_CHECK(allreduce_sum(Tc, (int64_t)k * cl, g->rowcomm));
+      tcomm += strata_wtime() - tc0;
+      gemm(CblasNoTrans, CblasNoTrans, k, mloc, cl, 1.0, Tc, k, Qt, cl, 0.0, BH, k);
+    } else {
+      memset(bufH, 0, sizeof(double) * (size_t)nH);
+      for (int m = 0; m < M; m++) {
+        const nmf_view_t *v = &p->v[m];
+        gemm(CblasNoTrans, CblasTrans, k, mloc, v->y->nloc, v->weight, s.W[m], k, v->y->a, mloc,
+             1.0, BH, k);
+        if (v->has_nan)
+          for (int64_t i = 0; i < mloc; i++)
+            for (int64_t q = v->rptr[i]; q < v->rptr[i + 1]; q++)
+              outer_add(k, v->weight, s.W[m] + (int64_t)v->rcol[q] * k, CH + i * kk);
+      }
+      double tc0 = strata_wtime();
+      STRATA_CHECK(allreduce_sum(bufH, nH, g->rowcomm));
+      tcomm += strata_wtime() - tc0;
     }
-    double tc = strata_wtime();
-    STRATA_CHECK(allreduce_sum(bufH, nH, g->rowcomm));
-    tcomm += strata_wtime() - tc;
     if (simpleH) {
       memset(G, 0, sizeof(double) * kk);
       for (int m = 0; m < M; m++) cblas_daxpy((int)kk, p->v[m].weight, s.WtW + m * kk, 1, G, 1);
@@ -913,8 +976,9 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
         for (int64_t i = 0; i < mloc; i++)
           if (v->y->present[i]) outer_add(k, 1.0, s.H + i * k, hp);
       }
-      gemm(CblasNoTrans, CblasNoTrans, k, v->y->nloc, mloc, 1.0, s.H, k, v->y->a, mloc, 0.0,
-           bufC + bw_off[m], k);
+      if (!cl)
+        gemm(CblasNoTrans, CblasNoTrans, k, v->y->nloc, mloc, 1.0, s.H, k, v->y->a, mloc, 0.0,
+             bufC + bw_off[m], k);
       if (v->has_nan) {
         double *cw = bufC + cw_off[m];
         memset(cw, 0, sizeof(double) * kk * (size_t)v->y->nloc);
@@ -923,9 +987,18 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
             outer_add(k, 1.0, s.H + (int64_t)v->crow[q] * k, cw + j * kk);
       }
     }
-    tc = strata_wtime();
-    STRATA_CHECK(allreduce_sum(bufC, nC, g->colcomm));
+    if (cl) gemm(CblasNoTrans, CblasTrans, k, cl, mloc, 1.0, s.H, k, Qt, cl, 0.0, bufC + s_off, k);
+    double tc = strata_wtime();
+    STRATA_CHECK(allreduce_sum(bufC, nCred, g->colcomm));
     tcomm += strata_wtime() - tc;
+    if (cl) {
+      int64_t off = 0;
+      for (int m = 0; m < M; m++) {
+        gemm(CblasNoTrans, CblasNoTrans, k, p->v[m].y->nloc, cl, 1.0, bufC + s_off, k,
+             Bc + off * cl, cl, 0.0, bufC + bw_off[m], k);
+        off += p->v[m].y->nloc;
+      }
+    }
     for (int m = 0; m < M; m++) {
       const nmf_view_t *v = &p->v[m];
       const double *Gm = bufC + (v->all_present ? 0 : hp_off[m]);
@@ -958,8 +1031,9 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     double f = 0.0;
     for (int m = 0; m < M; m++) {
       double quad = cblas_ddot((int)kk, s.WtW + m * kk, 1, s.HpHp + m * kk, 1);
-      f += p->v[m].weight *
-           (p->v[m].ss - 2.0 * bufR[M * kk + 2 * m] + quad - bufR[M * kk + 2 * m + 1]);
+      /* compressed: the objective of Q B_m, whose squared norm is ||B_m||^2 */
+      double ss = cl ? ssc[m] : p->v[m].ss;
+      f += p->v[m].weight * (ss - 2.0 * bufR[M * kk + 2 * m] + quad - bufR[M * kk + 2 * m + 1]);
     }
     s.trace[s.iter] = f;
     s.iter++;
@@ -972,6 +1046,9 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     if (f <= 0.0) s.converged = 1; /* exact fit within rounding */
     double tall = strata_wtime() - t0;
     strata_ev_iteration(o->ev, phase, s.iter, o->max_iter, f, rel, tall - tcomm, tcomm);
+    /* every replica computed the same f; agreeing anyway makes a stop decision that differs in
+     * the last bit on some rank (it cannot, but a hang is the price if it did) impossible */
+    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &s.converged, 1, MPI_INT, MPI_MIN, g->comm));
     int sig = strata_signal_pending(g->comm);
     if (o->checkpoint && (sig || (o->checkpoint_every > 0 && s.iter % o->checkpoint_every == 0)))
       STRATA_CHECK(ckpt_write(p, o, &s));
@@ -1040,6 +1117,10 @@ cleanup:
   free(hp_off);
   free(bw_off);
   free(cw_off);
+  free(Qt);
+  free(Bc);
+  free(Tc);
+  free(ssc);
   return st;
 }
 

@@ -38,6 +38,12 @@ typedef struct strata_nmf_opts {
   int init;                  /* STRATA_NMF_INIT_RANDOM (default), _NNDSVD, _NNDSVDA */
   uint64_t seed;             /* random init and the randomized SVD of NNDSVD (default 1) */
   int64_t max_iter;          /* default 500 */
+  int compress;              /* 0 (default): iterate on the data.  l >= k: randomized NMF
+                                (Erichson et al. 2018): iterate on B_m = Q^T Y_m with Q an
+                                l-column orthonormal basis of the joint range (2 power
+                                iterations), O((N+D) l k) per iteration instead of O(N D k);
+                                views must have no missing entries; the reported rel_error is
+                                exact (full data) */
   double tol;                /* stop when |f_{t-1} - f_t| / f_{t-1} < tol (default 1e-4); 0 = never */
   const char *checkpoint;    /* write the state here on a signal / every checkpoint_every; NULL = never */
   int64_t checkpoint_every;  /* also checkpoint every this many iterations (0 = only on a signal) */

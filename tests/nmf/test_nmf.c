@@ -295,6 +295,77 @@ static void test_grids(void) {
   planted_free(&pl);
 }
 
+/* 3b. compressed (randomized) NMF: exact on noiseless rank-k data, the same on every grid as on
+ * one rank, close to the full solver on noisy data, and refused for masked data */
+static void test_compress(const strata_grid_t *g) {
+  int64_t D[2] = {40, 30};
+  planted_t pl;
+  planted_make(&pl, 2, 60, D, 3, 0.0, 0.0, 0, 7); /* the data of test_recovery */
+  strata_grid_t *gs = NULL;
+  int st = strata_grid_create(MPI_COMM_SELF, 1, 1, 60, 70, 0, &gs);
+  run_t r, rs;
+  st = st ? st : run_setup(&r, g, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
+  T_CHECK(st == STRATA_OK, "setup");
+  strata_nmf_opts_t o = opts_k(3, STRATA_NMF_ANLS, STRATA_NMF_INIT_NNDSVD, 2000, 0.0);
+  o.compress = 8;
+  strata_nmf_result_t *res = NULL, *ref = NULL;
+  if (!st) st = strata_nmf_solve(r.p, &o, &res);
+  T_CHECK(st == STRATA_OK, "compressed solve");
+  if (!st) T_CHECK(res->rel_error <= 1e-6, "compressed ANLS exact recovery: %.3g", res->rel_error);
+  strata_nmf_result_destroy(&res);
+  run_free(&r);
+  planted_free(&pl);
+  /* every grid follows the one-rank trajectory (noisy data, fixed iteration count) */
+  planted_make(&pl, 2, 60, D, 3, 0.2, 0.0, 0, 23);
+  st = run_setup(&r, g, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
+  st = st ? st : run_setup(&rs, gs, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
+  o = opts_k(3, STRATA_NMF_HALS, STRATA_NMF_INIT_NNDSVD, 40, 0.0);
+  o.compress = 9;
+  if (!st) st = strata_nmf_solve(r.p, &o, &res);
+  if (!st) st = strata_nmf_solve(rs.p, &o, &ref);
+  T_CHECK(st == STRATA_OK, "compressed solves");
+  if (!st) {
+    double df = 0.0;
+    for (int64_t t = 0; t < res->iterations; t++)
+      df = fmax(df, fabs(res->objective[t] - ref->objective[t]) / ref->objective[t]);
+    T_CHECK(res->iterations == ref->iterations && df <= 1e-8 &&
+                fabs(res->rel_error - ref->rel_error) <= 1e-8,
+            "compressed: grid %dx%d vs 1 rank: objective %.3g, rel error %.3g/%.3g", g->nprow,
+            g->npcol, df, res->rel_error, ref->rel_error);
+  }
+  strata_nmf_result_destroy(&res);
+  strata_nmf_result_destroy(&ref);
+  run_free(&r);
+  run_free(&rs);
+  planted_free(&pl);
+  /* noisy data: HALS on the compression reaches nearly the error of HALS on the data */
+  planted_make(&pl, 2, 50, D, 3, 0.3, 0.0, 0, 19);
+  st = run_setup(&r, g, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
+  strata_nmf_result_t *full = NULL, *comp = NULL;
+  strata_nmf_opts_t oh = opts_k(3, STRATA_NMF_HALS, STRATA_NMF_INIT_NNDSVD, 300, 0.0);
+  if (!st) st = strata_nmf_solve(r.p, &oh, &full);
+  oh.compress = 13;
+  if (!st) st = strata_nmf_solve(r.p, &oh, &comp);
+  T_CHECK(st == STRATA_OK, "noisy solves");
+  if (!st)
+    T_CHECK(comp->rel_error <= full->rel_error * 1.02,
+            "compressed error %.5g vs full %.5g", comp->rel_error, full->rel_error);
+  strata_nmf_result_destroy(&full);
+  strata_nmf_result_destroy(&comp);
+  run_free(&r);
+  planted_free(&pl);
+  /* masked data are refused */
+  planted_make(&pl, 2, 50, D, 3, 0.3, 0.05, 0, 19);
+  st = run_setup(&r, g, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
+  if (!st) st = strata_nmf_solve(r.p, &oh, &comp);
+  T_CHECK(st == STRATA_ERR_USAGE && strstr(strata_err_msg(), "compress") && !comp,
+          "compress with NaN refused: %d '%s'", st, strata_err_msg());
+  strata_err_clear();
+  run_free(&r);
+  planted_free(&pl);
+  strata_grid_destroy(&gs);
+}
+
 /* 4. joint NMF of three noisy views recovers the planted sample clusters and factors */
 static void test_joint(const strata_grid_t *g) {
   int64_t D[3] = {30, 45, 20};
@@ -534,6 +605,7 @@ int main(int argc, char **argv) {
     test_recovery(g);
     test_monotone(g);
     test_grids();
+    test_compress(g);
     test_joint(g);
     test_select_k(g);
     test_checkpoint(g); /* last: it raises the signal flag */
