@@ -89,18 +89,43 @@ static double beta_kl_term(double a0, double b0, double a, double b) {
          ((a - 1) * el + (b - 1) * el1 - lbeta(a, b));
 }
 
-/* a (K x K, SPD) <- a^-1; *logdet = log det of the input.  Returns LAPACK info. */
+/* a (K x K, SPD, full storage) <- a^-1; *logdet = log det of the input.  Returns 0, or j+1
+ * when the leading minor of order j+1 is not positive.  A plain Cholesky written out: called
+ * once per sample and once per feature with K <= 64, where a LAPACK call's overhead would cost
+ * more than the arithmetic. */
 static int spd_inverse(double *a, int K, double *logdet) {
-  int info = 0;
-  dpotrf_("U", &K, a, &K, &info, 1);
-  if (info) return info;
+  double l[64 * 64], li[64 * 64];
   double ld = 0;
-  for (int i = 0; i < K; i++) ld += 2 * log(a[i + i * K]);
-  dpotri_("U", &K, a, &K, &info, 1);
+  for (int j = 0; j < K; j++) {
+    double d = a[j + j * K];
+    for (int p = 0; p < j; p++) d -= l[j + p * K] * l[j + p * K];
+    if (!(d > 0)) return j + 1;
+    d = sqrt(d);
+    l[j + j * K] = d;
+    ld += 2 * log(d);
+    for (int i = j + 1; i < K; i++) {
+      double t = a[i + j * K];
+      for (int p = 0; p < j; p++) t -= l[i + p * K] * l[j + p * K];
+      l[i + j * K] = t / d;
+    }
+  }
+  for (int j = 0; j < K; j++) {
+    li[j + j * K] = 1 / l[j + j * K];
+    for (int i = j + 1; i < K; i++) {
+      double t = 0;
+      for (int p = j; p < i; p++) t -= l[i + p * K] * li[p + j * K];
+      li[i + j * K] = t / l[i + i * K];
+    }
+  }
   for (int j = 0; j < K; j++)
-    for (int i = j + 1; i < K; i++) a[i + j * K] = a[j + i * K];
+    for (int i = j; i < K; i++) {
+      double t = 0;
+      for (int p = i; p < K; p++) t += li[p + i * K] * li[p + j * K];
+      a[i + j * K] = t;
+      a[j + i * K] = t;
+    }
   *logdet = ld;
-  return info;
+  return 0;
 }
 
 static int reduce(state_t *s, double *buf, int64_t n, MPI_Comm comm) {
@@ -338,7 +363,7 @@ static int update_w(state_t *s, vstate_t *v) {
       for (int k = 0; k < K; k++) a[k + k * K] += ea[k];
       double ld = 0;
       int info = spd_inverse(a, K, &ld);
-      if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "factor: W precision not positive definite (info %d)", info);
+      if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "factor: W precision not positive definite (minor %d)", info);
       for (int k = 0; k < K; k++) {
         double t = 0;
         for (int j = 0; j < K; j++) t += a[k + j * K] * lin[j];
@@ -464,7 +489,7 @@ static int update_z(state_t *s) {
     for (int k = 0; k < K; k++) a[k + k * K] += 1.0;
     double ld = 0;
     int info = spd_inverse(a, K, &ld);
-    if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "factor: Z precision not positive definite (info %d)", info);
+    if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "factor: Z precision not positive definite (minor %d)", info);
     for (int k = 0; k < K; k++) {
       double t = 0;
       for (int j = 0; j < K; j++) t += a[k + j * K] * buf[off_lin + i + j * ml];
@@ -1099,6 +1124,8 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
   }
   int converged = 0;
   int freq = opts->elbo_freq > 0 ? opts->elbo_freq : 1;
+  int64_t iter_start = s.iter;
+  double t_loop = strata_wtime();
   strata_ev_phase_begin(ev, "factor", opts->max_iter);
   while (s.iter < opts->max_iter && !converged) {
     double t0 = strata_wtime(), c0 = s.t_comm;
@@ -1167,6 +1194,7 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
     }
   }
   strata_ev_phase_end(ev, "factor");
+  t_loop = strata_wtime() - t_loop;
 
   f = calloc(1, sizeof *f);
   if (f) {
@@ -1195,6 +1223,8 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
   st = finish(&s, f);
   if ((st = strata_agree(g->comm, st))) goto fail;
   f->seconds = strata_wtime() - t_start;
+  f->seconds_iter = t_loop;
+  f->iterations_run = s.iter - iter_start;
   *out = f;
   f = NULL;
 fail:

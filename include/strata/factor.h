@@ -59,6 +59,8 @@ typedef struct strata_factor {
   int64_t iterations;          /* iterations run (including before a resume) */
   int converged;
   double seconds;              /* wall time of the fit (this run) */
+  double seconds_iter;         /* of which in the iterations (without preprocessing, start) */
+  int64_t iterations_run;      /* iterations run by this call (without those before a resume) */
 } strata_factor_t;
 
 /* Collective over views[0]->grid->comm.  Fit the model to nviews distributed matrices with the
