@@ -20,6 +20,7 @@ static int run(strata_cli_t *cli, int argc, char **argv);
 const strata_cmd_t strata_cmd_ith = {
     "ith", "intratumor heterogeneity per region, region pair and patient",
     "Usage: strata ith --maf FILE [--clin FILE] [--ccf FILE] [options] [-o PREFIX]\n"
+    "       strata ith --cohort COHORT.h5mu [options] [-o PREFIX]\n"
     "\n"
     "Reads a multi-region mutation table, spreads patients over the MPI ranks (balanced by\n"
     "mutation rows, a patient is never split) and computes heterogeneity metrics following\n"
@@ -44,6 +45,10 @@ const strata_cmd_t strata_cmd_ith = {
     "  --ccf-conf-level X   CCF_CI_High = CCF + qnorm(1-(1-X)/2)*CCF_Std (default 0.95)\n"
     "  --seg FILE           allele-specific copy-number segments (Major_CN/Minor_CN or\n"
     "                       COPY_NUMBER_A/B, or CopyNumber) for SCNA-ITH\n"
+    "  --store COHORT.h5mu  also store the imported rows in the cohort file as the group\n"
+    "                       uns/strata/mutations (rank 0 writes; created if the file is missing)\n"
+    "  --cohort COHORT.h5mu read the rows stored there instead of --maf (each rank reads only its\n"
+    "                       patients' rows)\n"
     "  --latent FILE        MOFA2 model (expectations/Z/<group>) or .h5mu/.h5ad with obsm/X_pca\n"
     "  --latent-key DS      dataset of an anndata/mudata file (default obsm/X_pca)\n"
     "Input conventions (MesKit readMaf): rows with VAF == 0 (absent in that region) and\n"
@@ -145,6 +150,14 @@ static int rank_strings(strata_mut_table_t *t) {
     t->chrom[i] = rk[t->chrom[i]];
     if (t->ref[i] >= 0) t->ref[i] = rk[t->ref[i]];
     if (t->alt[i] >= 0) t->alt[i] = rk[t->alt[i]];
+  }
+  /* keep strings[id] the string of id: strings[rank] = old strings[ord[rank]] */
+  {
+    char **ns = NULL;
+    STRATA_MALLOC(ns, t->nstrings);
+    for (int64_t i = 0; i < t->nstrings; i++) ns[i] = t->strings[ord[i]];
+    free(t->strings);
+    t->strings = ns;
   }
 cleanup:
   free(ord);
@@ -485,6 +498,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   strata_mut_spec_t spec = {0};
   strata_ith_opts_t o;
   const char *prefix = NULL, *results = NULL, *seg = NULL, *latent = NULL, *latent_key = NULL;
+  const char *store = NULL, *cohort = NULL;
   strata_mut_table_t *t = NULL;
   strata_seg_table_t *sg = NULL;
   int64_t *ord = NULL, *segord = NULL;
@@ -501,7 +515,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   spec.format = STRATA_MUT_MESKIT;
   enum { O_FORMAT = 256, O_MAF, O_CLIN, O_CCF, O_CCFLEVEL, O_SEG, O_LATENT, O_LATKEY, O_MATH,
          O_NEICOMPAT, O_NEIMIN, O_JSITUMOR, O_JSIMIN, O_JSIADJ, O_JSINOINDEL, O_FSTDEPTH,
-         O_FSTVAF, O_RESULTS };
+         O_FSTVAF, O_RESULTS, O_STORE, O_COHORT };
   static const struct option lo[] = {
       {"format", required_argument, 0, O_FORMAT}, {"maf", required_argument, 0, O_MAF},
       {"table", required_argument, 0, O_MAF}, {"clin", required_argument, 0, O_CLIN},
@@ -516,7 +530,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       {"jsi-use-adj-vaf", no_argument, 0, O_JSIADJ}, {"jsi-no-indel", no_argument, 0, O_JSINOINDEL},
       {"fst-min-depth", required_argument, 0, O_FSTDEPTH},
       {"fst-min-vaf", required_argument, 0, O_FSTVAF}, {"output", required_argument, 0, 'o'},
-      {"results", required_argument, 0, O_RESULTS}, {0, 0, 0, 0}};
+      {"results", required_argument, 0, O_RESULTS}, {"store", required_argument, 0, O_STORE},
+      {"cohort", required_argument, 0, O_COHORT}, {0, 0, 0, 0}};
   int c;
   int64_t iv;
   opterr = 0;
@@ -554,15 +569,25 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case O_FSTVAF: STRATA_CHECK(strata_cli_double("--fst-min-vaf", optarg, 0, 1, &o.fst_min_vaf)); break;
     case 'o': prefix = optarg; break;
     case O_RESULTS: results = optarg; break;
+    case O_STORE: store = optarg; break;
+    case O_COHORT: cohort = optarg; break;
     default:
       return strata_cli_usage("unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return strata_cli_usage("unexpected argument '%s'", argv[optind]);
-  if (!spec.table) return strata_cli_usage("--maf FILE is required");
+  if (!spec.table && !cohort) return strata_cli_usage("--maf FILE (or --cohort FILE) is required");
+  if (spec.table && cohort) return strata_cli_usage("give --maf or --cohort, not both");
 
   double t0 = strata_wtime();
-  STRATA_CHECK(strata_mut_read(comm, &spec, &t));
+  if (cohort) STRATA_CHECK(strata_mut_load(comm, cohort, &t));
+  else STRATA_CHECK(strata_mut_read(comm, &spec, &t));
+  if (store) {
+    char src[2048];
+    snprintf(src, sizeof src, "strata ith: table=%s samples=%s ccf=%s", spec.table ? spec.table : cohort,
+             spec.samples ? spec.samples : "-", spec.ccf ? spec.ccf : "-");
+    STRATA_CHECK(strata_mut_store(comm, t, store, src));
+  }
   if (seg) STRATA_CHECK(strata_seg_read(comm, seg, t, &sg));
   STRATA_CHECK(rank_strings(t));
   strata_log(comm, 2, "ith: read %lld samples of %lld patients in %.2f s\n", (long long)t->nsamples,
@@ -752,7 +777,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
              "ccf_auc=1-mean(CCF); clones=linear-chain CONIPHER proportions; scna_ith=strata "
              "(autosomes, bp subclonal/bp aberrant); latent_ith=strata (mean within-patient "
              "distance / mean between-centroid distance)%s%s\n",
-             spec.table,
+             spec.table ? spec.table : cohort,
              spec.format == STRATA_MUT_MESKIT ? "meskit" : spec.format == STRATA_MUT_GDC ? "gdc"
              : spec.format == STRATA_MUT_PYCLONE ? "pyclone" : "conipher",
              (long long)t->dropped_vaf0, (long long)t->dropped_chrM, t->vaf_percent, (long long)dup,

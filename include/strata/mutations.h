@@ -114,4 +114,18 @@ void strata_seg_table_destroy(strata_seg_table_t **t);
 STRATA_NODISCARD int strata_latent_read(const char *path, const char *key, int64_t *n, int *K,
                                         char ***names, double **Z);
 
+/* Collective.  Store the (distributed) table in `path` (an existing cohort .h5mu is opened
+ * read-write; a missing file is created) as group uns/strata/mutations, replacing an earlier one:
+ * sample/patient/tumor names and indices, patient_offsets (rows of patient p are
+ * [offsets[p], offsets[p+1])), and rows/ with one 1D dataset per column in patient order
+ * (sample, start_position, ref_depth, alt_depth, cluster, source_line, nonsyn, snp, vaf, ccf,
+ * ccf_std, ccf_ci_high; chromosome, reference_allele, tumor_seq_allele2 as anndata categoricals
+ * sharing one category list).  Rows are gathered to rank 0, which writes (in place when the
+ * file exists).  `source` is recorded as an attribute. */
+STRATA_NODISCARD int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t,
+                                      const char *path, const char *source);
+/* Collective.  Read uns/strata/mutations back: metadata on every rank, and on each rank only
+ * the contiguous rows of the patients it owns (same balancing as strata_mut_read). */
+STRATA_NODISCARD int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out);
+
 #endif
