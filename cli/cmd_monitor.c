@@ -271,8 +271,11 @@ static void plain_line(view_t *v, const char *type, json_t *m) {
     if (now - v->last_plain_iter < 1.0) return;
     v->last_plain_iter = now;
     json_t *c = json_object_get(m, "compute"), *mem = json_object_get(m, "mem_hwm");
-    printf("%s %lld/%lld objective %.10g change %.3g eta %s slowest rank %lld (%.3gs) memory max %s\n",
-           str(m, "phase"), integer(m, "iter"), integer(m, "max_iter"), num(m, "objective"), num(m, "change"),
+    char obj[32] = "-", chg[32] = "-";
+    if (isfinite(num(m, "objective"))) snprintf(obj, sizeof obj, "%.10g", num(m, "objective"));
+    if (isfinite(num(m, "change"))) snprintf(chg, sizeof chg, "%.3g", num(m, "change"));
+    printf("%s %lld/%lld objective %s change %s eta %s slowest rank %lld (%.3gs) memory max %s\n",
+           str(m, "phase"), integer(m, "iter"), integer(m, "max_iter"), obj, chg,
            fmt_time(num(m, "eta"), a, sizeof a), integer(c, "max_rank"), num(c, "max"),
            fmt_bytes(num(mem, "max"), b, sizeof b));
   } else if (strcmp(type, "warning") == 0) {
@@ -421,7 +424,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
         print_state(&v);
         goto cleanup;
       }
-      if (first && !v.tty) { /* a late joiner starts from the state so far */
+      if (first && !v.tty && v.run) { /* a late joiner starts from the state so far */
         printf("state at %s:\n", v.endpoint);
         print_state(&v);
       }

@@ -1,27 +1,42 @@
 #!/usr/bin/env bash
-# Monitor overhead (issue 5): iteration time of a factor-like loop with no events at all, a
-# publisher without subscriber, a live `strata monitor` and a stalled (SIGSTOPped) one, in the
-# same run, interleaved over rounds.  Target: live and stalled within 1% of none.
-# Usage: bench/monitor/run.sh BUILD_DIR     (STRATA_BENCH_SMALL=1: 2 rounds x 30 iterations)
-# Sizes: NP (default 2) ranks, 2000 samples x 5000 features, K=10, 10 rounds x 30 iterations.
+# Monitor overhead (issue 5), two measurements, each in ONE run with the conditions interleaved:
+#  1. bench_monitor: a factor-like loop (two local GEMMs + one Allreduce per iteration) with no
+#     events at all, a publisher without subscriber, a live `strata monitor` and a stalled one
+#     (SIGSTOPped after its queues were filled past the high-water mark), rotated over rounds.
+#  2. `strata factor` on the bundled miniACC cohort: segments with no subscriber, a live and a
+#     stalled monitor, switched from outside while it runs; iteration times from its own events.
+# Target: live and stalled within 1% of no subscriber.
+# Usage: bench/monitor/run.sh BUILD_DIR
+# Sizes (defaults): NP=2 ranks; loop 2000 samples x 5000 features, K=10, 10 rounds x 30
+# iterations; factor 3000 iterations (--tol 0, --drop-r2 0: constant cost per iteration).
+# STRATA_BENCH_SMALL=1: loop 2 rounds x 30 iterations, factor 600 iterations.
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd "$here/../.." && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
-export OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1
+export OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1 OMPI_MCA_orte_execute_quiet=1
 np=${NP:-2}
-rounds=10 iters=30
-if [ "${STRATA_BENCH_SMALL:-0}" = 1 ]; then rounds=2 iters=30; fi
+rounds=10 iters=30 fiters=3000
+if [ "${STRATA_BENCH_SMALL:-0}" = 1 ]; then rounds=2 iters=30 fiters=600; fi
 bin=$(find "$build" -name bench_monitor -type f -perm -u+x | head -1)
 strata=$build/strata
 work=$(mktemp -d /tmp/strata-bench-monitor.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+mon=0
+cleanup() {
+  if [ "$mon" != 0 ]; then kill -CONT "$mon" 2> /dev/null || true; kill -KILL "$mon" 2> /dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
+
+echo "--- 1. factor-like loop"
 mpiexec -n "$np" --oversubscribe "$bin" --strata "$strata" --dir "$work" --rounds "$rounds" \
   --iters "$iters" ${BENCH_ARGS:-}
 # proof that the stalled subscriber made the publisher drop (and the run did not wait):
-/usr/bin/python3 - "$work" <<'PY'
+/usr/bin/python3 - "$work" << 'PY'
 import glob, json, sys
-for fn in sorted(glob.glob(sys.argv[1] + "/monitor-stalled-*.jsonl")):
+for fn in sorted(glob.glob(sys.argv[1] + "/monitor-stalled-*.jsonl"))[:3]:
     got, first, published = 0, None, 0
     for line in open(fn):
         m = json.loads(line)
@@ -35,3 +50,68 @@ for fn in sorted(glob.glob(sys.argv[1] + "/monitor-stalled-*.jsonl")):
         print("stalled subscriber %s: received %d of %d events published while it was connected, %d dropped at the high-water mark"
               % (fn.rsplit("-", 1)[-1].split(".")[0], got, published - first + 1, published - first + 1 - got))
 PY
+
+echo "--- 2. strata factor on miniACC ($fiters iterations, np $np)"
+acc=$src/examples/miniacc
+fw=$work/factor
+mkdir -p "$fw"
+mpiexec -n "$np" --oversubscribe "$strata" import -q -o "$fw/acc.h5mu" --samples "$acc/samples.tsv.gz" \
+  --patient-column patientID --view "rna=$acc/RNASeq2GeneNorm.tsv.gz:log1p" \
+  --view "cn=$acc/gistict.tsv.gz" --view "protein=$acc/RPPAArray.tsv.gz" \
+  --view "mut=$acc/Mutations.tsv.gz:bernoulli" --view "mirna=$acc/miRNASeqGene.tsv.gz:log1p"
+mpiexec -n "$np" --oversubscribe "$strata" factor "$fw/acc.h5mu" -o "$fw/model.h5" --max-iter "$fiters" \
+  --tol 0 --drop-r2 0 --monitor tcp://127.0.0.1:0 --monitor-file "$fw/ep" \
+  --events-jsonl "$fw/events.jsonl" > /dev/null &
+run=$!
+iterations() {
+  local n
+  n=$(grep -c '"type":"iteration"' "$fw/events.jsonl" 2> /dev/null || true)
+  echo "${n:-0}"
+}
+stop_monitor() {
+  if [ "$mon" != 0 ]; then kill -CONT "$mon"; kill -KILL "$mon"; wait "$mon" 2> /dev/null || true; mon=0; fi
+}
+start_monitor() { # start_monitor TAG
+  "$strata" monitor --file "$fw/ep" --plain --timeout 600 --jsonl "$fw/mon-$1.jsonl" > /dev/null 2>&1 &
+  mon=$!
+  for _ in $(seq 200); do [ -s "$fw/mon-$1.jsonl" ] && return 0; sleep 0.05; done
+}
+modes=(none live stalled live stalled none)
+seg=$((fiters / ${#modes[@]}))
+: > "$fw/switches"
+for i in "${!modes[@]}"; do
+  while [ "$(iterations)" -lt $((i * seg)) ] && kill -0 $run 2> /dev/null; do sleep 0.05; done
+  stop_monitor
+  case ${modes[$i]} in
+    live) start_monitor "live$i" ;;
+    stalled) start_monitor "stalled$i"; kill -STOP "$mon" ;;
+  esac
+  echo "$(date +%s.%N) ${modes[$i]}" >> "$fw/switches"
+done
+wait $run
+stop_monitor
+/usr/bin/python3 - "$fw" << 'PY'
+import json, statistics, sys
+d = sys.argv[1]
+sw = [(float(t), m) for t, m in (l.split() for l in open(d + "/switches"))]
+its = [json.loads(l) for l in open(d + "/events.jsonl")]
+its = [m for m in its if m["type"] == "iteration"]
+per = {}
+for a, b in zip(its, its[1:]):
+    mode = None
+    for t, m in sw:
+        if t <= a["t"] - 0.2:   # skip iterations within 0.2 s of a switch
+            mode = m
+    near = any(abs(a["t"] - t) < 0.2 for t, _ in sw)
+    if mode and not near:
+        per.setdefault(mode, []).append(b["t"] - a["t"])
+base = statistics.median(per["none"])
+print("| condition | iterations timed | median ms/iter | mean ms/iter | median vs none | mean vs none |")
+print("|---|---|---|---|---|---|")
+for m in ("none", "live", "stalled"):
+    v = per.get(m, [])
+    if v:
+        print("| %s | %d | %.3f | %.3f | %.4f | %.4f |" % (m, len(v), 1e3 * statistics.median(v), 1e3 * statistics.mean(v),
+              statistics.median(v) / base, statistics.mean(v) / statistics.mean(per["none"])))
+PY
+echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
