@@ -28,6 +28,21 @@ static double gauss(const strata_sim_t *s, int purpose, int64_t sub, uint64_t co
   return strata_rng_normal_at(s->par.seed, stream(purpose, sub), counter);
 }
 
+/* sum_d x_d y_d with four interleaved partial sums: fixed order (reproducible bits for any
+ * alignment or slab) and not serialised on one accumulator. */
+static double dot(const double *x, const double *y, int64_t n) {
+  double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  int64_t d = 0;
+  for (; d + 4 <= n; d += 4) {
+    a0 += x[d] * y[d];
+    a1 += x[d + 1] * y[d + 1];
+    a2 += x[d + 2] * y[d + 2];
+    a3 += x[d + 3] * y[d + 3];
+  }
+  for (; d < n; d++) a0 += x[d] * y[d];
+  return (a0 + a1) + (a2 + a3);
+}
+
 /* n standard normals for counters e0..e0+n-1 of one stream.  Box-Muller gives two normals per
  * pair of uniforms: element e is the cosine (e even) or sine (e odd) of pair e/2, so each
  * element's value depends only on e, whatever range it is generated in. */
@@ -38,11 +53,12 @@ static void fill_normals(uint64_t seed, uint64_t strm, uint64_t e0, int64_t n, d
     double u1 = strata_rng_uniform_at(seed, strm, 2 * q);
     double u2 = strata_rng_uniform_at(seed, strm, 2 * q + 1);
     double r = sqrt(-2.0 * log(u1)), a = 6.283185307179586476925 * u2;
+    double c = r * cos(a), sn = r * sin(a); /* both, so the compiler can use one sincos call */
     if ((e & 1) == 0) {
-      out[k++] = r * cos(a);
-      if (k < n) out[k++] = r * sin(a);
+      out[k++] = c;
+      if (k < n) out[k++] = sn;
     } else {
-      out[k++] = r * sin(a);
+      out[k++] = sn;
     }
   }
 }
@@ -146,10 +162,14 @@ int strata_sim_loadings(const strata_sim_t *s, int v, strata_sim_loadings_t **ou
   }
   for (int64_t i = 0; i < s->nobs; i++)
     for (int j = 0; j < Kv; j++) l->Zv[i * Kv + j] = gauss(s, P_ZV, v, (uint64_t)(i * Kv + j));
+  STRATA_CALLOC(l->wnorm2, K + Kv);
+  for (int k = 0; k < K; k++) l->wnorm2[k] = dot(l->W + (int64_t)k * D, l->W + (int64_t)k * D, D);
+  for (int j = 0; j < Kv; j++) l->wnorm2[K + j] = dot(l->V + (int64_t)j * D, l->V + (int64_t)j * D, D);
   if (s->par.views[v].lik == STRATA_SIM_GAUSSIAN) {
     STRATA_MALLOC(l->sd, D);
     for (int64_t d = 0; d < D; d++)
       l->sd[d] = s->par.noise * (0.5 + unif(s, P_SD, v, (uint64_t)d));
+    l->noise_var = dot(l->sd, l->sd, D);
   } else {
     STRATA_MALLOC(l->bias, D);
     for (int64_t d = 0; d < D; d++) l->bias[d] = -1.0 + 0.5 * gauss(s, P_BIAS, v, (uint64_t)d);
@@ -169,24 +189,12 @@ void strata_sim_loadings_destroy(strata_sim_loadings_t **lp) {
   free(l->Zv);
   free(l->sd);
   free(l->bias);
+  free(l->wnorm2);
   free(l);
   *lp = NULL;
 }
 
 int strata_sim_nstats(const strata_sim_t *s) { return 2 + 2 * (s->par.K + s->par.Kv); }
-
-/* sum_d s_d * (z w_d) and sum_d (z w_d)^2 for one factor of one row */
-static void factor_sums(const double *sig, const double *w, double z, int64_t D, double *sf,
-                        double *ff) {
-  double a = 0, b = 0;
-  for (int64_t d = 0; d < D; d++) {
-    double f = z * w[d];
-    a += sig[d] * f;
-    b += f * f;
-  }
-  *sf = a;
-  *ff = b;
-}
 
 void strata_sim_rows(const strata_sim_t *s, int v, const strata_sim_loadings_t *l,
                      const int64_t *samples, int64_t nr, double *out, double *stats) {
@@ -211,25 +219,20 @@ void strata_sim_rows(const strata_sim_t *s, int v, const strata_sim_loadings_t *
       for (int64_t d = 0; d < D; d++) y[d] += z * w[d];
     }
     if (stats) {
-      double *st = stats + r * ns, ss = 0, nv = 0;
-      for (int64_t d = 0; d < D; d++) ss += y[d] * y[d];
-      if (gaussian) {
-        for (int64_t d = 0; d < D; d++) nv += l->sd[d] * l->sd[d];
-      } else {
-        nv = (double)D * (3.289868133696452872944830); /* pi^2/3: logistic variance */
-      }
-      st[0] = ss;
-      st[1] = nv;
+      /* for f_k = z_k w_k: sum s*f_k = z_k (s . w_k) and sum f_k^2 = z_k^2 |w_k|^2 */
+      double *st = stats + r * ns;
+      st[0] = dot(y, y, D);
+      st[1] = gaussian ? l->noise_var : (double)D * 3.289868133696452872944830; /* pi^2/3 */
       for (int k = 0; k < K; k++) {
-        if (l->active[k]) {
-          factor_sums(y, l->W + (int64_t)k * D, s->Z[i * K + k], D, &st[2 + 2 * k], &st[3 + 2 * k]);
-        } else {
-          st[2 + 2 * k] = st[3 + 2 * k] = 0.0;
-        }
+        double z = s->Z[i * K + k];
+        st[2 + 2 * k] = l->active[k] ? z * dot(y, l->W + (int64_t)k * D, D) : 0.0;
+        st[3 + 2 * k] = z * z * l->wnorm2[k];
       }
-      for (int j = 0; j < Kv; j++)
-        factor_sums(y, l->V + (int64_t)j * D, l->Zv[i * Kv + j], D, &st[2 + 2 * (K + j)],
-                    &st[3 + 2 * (K + j)]);
+      for (int j = 0; j < Kv; j++) {
+        double z = l->Zv[i * Kv + j];
+        st[2 + 2 * (K + j)] = z * dot(y, l->V + (int64_t)j * D, D);
+        st[3 + 2 * (K + j)] = z * z * l->wnorm2[K + j];
+      }
     }
     if (gaussian) {
       /* per-feature noise sd times N(0,1), drawn 256 at a time (two normals per Box-Muller) */

@@ -64,6 +64,8 @@ typedef struct strata_sim_loadings {
   double *Zv;             /* [nobs*Kv] view-specific factors, row-major */
   double *sd;             /* [nvar] Gaussian: noise sd (precision 1/sd^2); Bernoulli: NULL */
   double *bias;           /* [nvar] Bernoulli: logit intercept N(-1, 0.5^2); Gaussian: NULL */
+  double *wnorm2;         /* [K+Kv] squared norms of the loading columns (W then V) */
+  double noise_var;       /* Gaussian: sum of the features' noise variances */
 } strata_sim_loadings_t;
 
 /* Not collective, deterministic: the loadings of view v.  Free with strata_sim_loadings_destroy. */
