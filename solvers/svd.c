@@ -668,6 +668,121 @@ cleanup:
   return st;
 }
 
+/* Not collective: validate the views and options, set up the operator and allocate the result. */
+static int svd_setup(int nviews, strata_dmat_t *const *views, const strata_svd_opts_t *o,
+                     svd_op_t *op, strata_svd_result_t **rp) {
+  int st = STRATA_OK;
+  strata_svd_result_t *r = NULL;
+  const strata_grid_t *g = views[0]->grid;
+  op->grid = g;
+  op->nviews = nviews;
+  op->views = views;
+  op->N = views[0]->nrows;
+  op->mloc = views[0]->mloc;
+  op->center = o->center;
+  for (int m = 1; m < nviews; m++) {
+    const strata_dmat_t *v = views[m];
+    int same = v->grid == g && v->nrows == op->N && v->mloc == op->mloc;
+    for (int64_t i = 0; same && i < op->mloc; i++) same = v->rows[i] == views[0]->rows[i];
+    if (!same) STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: view %d has another grid or row layout than view 1", m + 1);
+  }
+  STRATA_CALLOC(op->voff, nviews + 1);
+  for (int m = 0; m < nviews; m++) {
+    op->voff[m + 1] = op->voff[m] + views[m]->nloc;
+    op->D += views[m]->ncols;
+  }
+  op->ntot = op->voff[nviews];
+  int64_t mn = op->N < op->D ? op->N : op->D;
+  if (o->k < 1 || o->k > mn)
+    STRATA_FAIL(STRATA_ERR_INPUT, "svd: k = %d components asked, but the matrix is %lld x %lld (k must be in 1..%lld)",
+                o->k, (long long)op->N, (long long)op->D, (long long)mn);
+  if (o->oversample < 0 || o->power_iters < 0)
+    STRATA_FAIL(STRATA_ERR_INPUT, "svd: oversampling and power iterations must be >= 0");
+  if (o->weights)
+    for (int m = 0; m < nviews; m++)
+      if (!(o->weights[m] > 0) || !isfinite(o->weights[m]))
+        STRATA_FAIL(STRATA_ERR_INPUT, "svd: view weight %d is %g; weights must be positive", m + 1, o->weights[m]);
+  STRATA_CALLOC(op->mu, LD(op->ntot));
+  STRATA_CALLOC(op->sinv, LD(op->ntot));
+  STRATA_CALLOC(op->w, nviews);
+  STRATA_CALLOC(r, 1);
+  r->k = o->k;
+  r->nviews = nviews;
+  r->nrows = op->N;
+  r->mloc = op->mloc;
+  STRATA_CALLOC(r->s, o->k);
+  STRATA_CALLOC(r->variance, o->k);
+  STRATA_CALLOC(r->variance_ratio, o->k);
+  STRATA_CALLOC(r->view_weight, nviews);
+  STRATA_CALLOC(r->view_sigma1, nviews);
+  STRATA_CALLOC(r->u, (size_t)LD(op->mloc) * o->k);
+  STRATA_CALLOC(r->nloc, nviews);
+  STRATA_CALLOC(r->v, nviews);
+  r->method = o->method;
+  if (r->method == STRATA_SVD_AUTO)
+    r->method = strata_svd_choose_method(op->N, op->D, o->k, o->oversample, nviews, r->method_reason,
+                                         sizeof r->method_reason);
+  else
+    snprintf(r->method_reason, sizeof r->method_reason, "%s: as asked", strata_svd_method_name(r->method));
+cleanup:
+  if (st) strata_svd_result_destroy(&r);
+  *rp = r;
+  return st;
+}
+
+/* Collective: soft-impute refits after the first decomposition (see svd.h).  Each refit puts the
+ * rank-k fit (singular values shrunk by soft_lambda) into the missing entries, re-estimates the
+ * means and decomposes again; stops when the imputed values move by less than impute_tol
+ * relative to ||A||_F.  Every rank holds the U rows and V rows its missing entries need. */
+static int soft_impute(svd_op_t *op, const strata_svd_opts_t *o, const missing_t *miss,
+                       strata_svd_result_t *r, double *V) {
+  int st = STRATA_OK;
+  const strata_grid_t *g = op->grid;
+  int64_t ldm = LD(op->mloc), ldn = LD(op->ntot);
+  for (int it = 1; it <= o->impute_maxiter; it++) {
+    double ch2 = 0, tss = 0, ch = 0;
+    for (int m = 0; m < op->nviews; m++) {
+      strata_dmat_t *v = (strata_dmat_t *)op->views[m];
+      int64_t mloc = LD(v->mloc);
+      for (int64_t t = 0; t < miss[m].n; t++) {
+        int64_t i = miss[m].idx[t] % mloc, j = miss[m].idx[t] / mloc, jj = op->voff[m] + j;
+        double fit = 0;
+        for (int c = 0; c < o->k; c++) {
+          double sc = r->s[c] - o->soft_lambda;
+          if (sc > 0) fit += r->u[c * ldm + i] * sc * V[c * ldn + jj];
+        }
+        /* back from A's scale: y = c mu + s fit / w */
+        double ynew = (op->center ? op->mu[jj] : 0.0) + fit / (op->w[m] * op->sinv[jj]);
+        double d = (ynew - v->a[miss[m].idx[t]]) * op->w[m] * op->sinv[jj];
+        ch2 += d * d;
+        v->a[miss[m].idx[t]] = ynew;
+      }
+    }
+    st = MPI_Allreduce(MPI_IN_PLACE, &ch2, 1, MPI_DOUBLE, MPI_SUM, g->comm) == MPI_SUCCESS
+             ? STRATA_OK
+             : strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: soft-impute reduction failed");
+    if (!st && op->center) st = recenter(op);
+    if (!st) st = total_ss(op, &tss);
+    if (!st) {
+      ch = tss > 0 ? sqrt(ch2 / tss) : 0.0;
+      st = solve(op, r->method, o, o->k, "svd", r->s, r->u, V);
+    }
+    st = strata_agree(g->comm, st);
+    if (st) return st;
+    r->impute_iters = it;
+    r->impute_change = ch;
+    strata_ev_iteration(o->ev, "soft-impute", it, o->impute_maxiter, r->s[0], ch, op->t_comp, op->t_comm);
+    if (ch < o->impute_tol) {
+      r->impute_converged = 1;
+      break;
+    }
+  }
+  if (!r->impute_converged)
+    strata_ev_warning(o->ev, "soft-impute stopped after %d refits with change %.3g >= tol %.3g",
+                      r->impute_iters, r->impute_change, o->impute_tol);
+  return st;
+}
+
 int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd_opts_t *o,
                        strata_svd_result_t **out) {
   int st = STRATA_OK;
@@ -675,77 +790,30 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
   strata_svd_result_t *r = NULL;
   missing_t *miss = NULL;
   double *V = NULL, *view_ss = NULL;
+  int64_t n_empty = 0;
   memset(&op, 0, sizeof op);
   *out = NULL;
   if (nviews < 1 || !views || !views[0])
-    return strata_agree(MPI_COMM_WORLD,
-                        strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__, "svd: no views"));
-  const strata_grid_t *g = views[0]->grid;
-  op.grid = g;
-  op.nviews = nviews;
-  op.views = views;
-  op.N = views[0]->nrows;
-  op.mloc = views[0]->mloc;
-  op.center = o->center;
-  for (int m = 1; m < nviews; m++) {
-    const strata_dmat_t *v = views[m];
-    int same = v->grid == g && v->nrows == op.N && v->mloc == op.mloc;
-    for (int64_t i = 0; same && i < op.mloc; i++) same = v->rows[i] == views[0]->rows[i];
-    if (!same) STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: view %d has another grid or row layout than view 0", m);
-  }
-  STRATA_CALLOC(op.voff, nviews + 1);
-  for (int m = 0; m < nviews; m++) {
-    op.voff[m + 1] = op.voff[m] + views[m]->nloc;
-    op.D += views[m]->ncols;
-  }
-  op.ntot = op.voff[nviews];
-  int64_t mn = op.N < op.D ? op.N : op.D;
-  if (o->k < 1 || o->k > mn)
-    STRATA_FAIL(STRATA_ERR_INPUT, "svd: k = %d components asked, but the matrix is %lld x %lld (k must be in 1..%lld)",
-                o->k, (long long)op.N, (long long)op.D, (long long)mn);
-  if (o->oversample < 0 || o->power_iters < 0)
-    STRATA_FAIL(STRATA_ERR_INPUT, "svd: oversampling and power iterations must be >= 0");
-  if (o->weights)
-    for (int m = 0; m < nviews; m++)
-      if (!(o->weights[m] > 0) || !isfinite(o->weights[m]))
-        STRATA_FAIL(STRATA_ERR_INPUT, "svd: view weight %d is %g; weights must be positive", m + 1, o->weights[m]);
-  STRATA_CALLOC(r, 1);
-  r->k = o->k;
-  r->nviews = nviews;
-  r->nrows = op.N;
-  r->mloc = op.mloc;
-  STRATA_CALLOC(r->s, o->k);
-  STRATA_CALLOC(r->variance, o->k);
-  STRATA_CALLOC(r->variance_ratio, o->k);
-  STRATA_CALLOC(r->view_weight, nviews);
-  STRATA_CALLOC(r->view_sigma1, nviews);
-  STRATA_CALLOC(r->u, (size_t)LD(op.mloc) * o->k);
-  STRATA_CALLOC(r->nloc, nviews);
-  STRATA_CALLOC(r->v, nviews);
-  STRATA_CALLOC(op.mu, LD(op.ntot));
-  STRATA_CALLOC(op.sinv, LD(op.ntot));
-  STRATA_CALLOC(op.w, nviews);
-  STRATA_CALLOC(miss, nviews);
-  STRATA_CALLOC(V, (size_t)LD(op.ntot) * o->k);
-  STRATA_CALLOC(view_ss, nviews);
-  r->method = o->method;
-  if (r->method == STRATA_SVD_AUTO)
-    r->method = strata_svd_choose_method(op.N, op.D, o->k, o->oversample, nviews, r->method_reason,
-                                         sizeof r->method_reason);
-  else
-    snprintf(r->method_reason, sizeof r->method_reason, "%s: as asked", strata_svd_method_name(r->method));
-cleanup:
-  st = strata_agree(g ? g->comm : MPI_COMM_WORLD, st);
-  if (st) goto fail;
+    return strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__, "svd: no views");
+  MPI_Comm comm = views[0]->grid->comm;
+  st = svd_setup(nviews, views, o, &op, &r);
+  if (!st && !(miss = calloc((size_t)nviews, sizeof *miss)))
+    st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+  if (!st && !(view_ss = calloc((size_t)nviews, sizeof *view_ss)))
+    st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+  if (!st && !(V = calloc((size_t)LD(op.ntot) * o->k, sizeof *V)))
+    st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+  st = strata_agree(comm, st);
+  if (st) goto cleanup;
 
   /* preprocessing, in place */
-  int64_t n_empty = 0;
   for (int m = 0; m < nviews && !st; m++)
     st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &n_empty,
                          &view_ss[m]);
-  st = strata_agree(g->comm, st);
-  if (st) goto fail;
-  if (n_empty > 0) strata_ev_warning(o->ev, "svd: %lld features have no observed value on this rank's block", (long long)n_empty);
+  st = strata_agree(comm, st);
+  if (st) goto cleanup;
+  if (n_empty > 0)
+    strata_ev_warning(o->ev, "svd: %lld features have no observed value (treated as 0)", (long long)n_empty);
 
   /* MFA weights: with two or more views each is divided by its own first singular value */
   for (int m = 0; m < nviews; m++) {
@@ -757,61 +825,16 @@ cleanup:
         st = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                             "svd: view %d is constant after centring (first singular value 0), "
                             "it cannot be MFA-weighted", m + 1);
-      st = strata_agree(g->comm, st);
-      if (st) goto fail;
+      st = strata_agree(comm, st);
+      if (st) goto cleanup;
       op.w[m] = uw / r->view_sigma1[m];
     }
     r->view_weight[m] = op.w[m];
   }
 
-  st = solve(&op, r->method, o, o->k, "svd", r->s, r->u, V);
-  st = strata_agree(g->comm, st);
-  if (st) goto fail;
-
-  if (o->impute == STRATA_IMPUTE_SOFT) {
-    int64_t ldm = LD(op.mloc), ldn = LD(op.ntot);
-    for (int it = 1; it <= o->impute_maxiter; it++) {
-      double ch2 = 0, tss = 0, ch = 0;
-      for (int m = 0; m < nviews; m++) {
-        strata_dmat_t *v = views[m];
-        int64_t mloc = LD(v->mloc);
-        for (int64_t t = 0; t < miss[m].n; t++) {
-          int64_t i = miss[m].idx[t] % mloc, j = miss[m].idx[t] / mloc, jj = op.voff[m] + j;
-          double fit = 0;
-          for (int c = 0; c < o->k; c++) {
-            double sc = r->s[c] - o->soft_lambda;
-            if (sc > 0) fit += r->u[c * ldm + i] * sc * V[c * ldn + jj];
-          }
-          /* back from A's scale: y = c mu + s fit / w */
-          double ynew = (op.center ? op.mu[jj] : 0.0) + fit / (op.w[m] * op.sinv[jj]);
-          double d = (ynew - v->a[miss[m].idx[t]]) * op.w[m] * op.sinv[jj];
-          ch2 += d * d;
-          v->a[miss[m].idx[t]] = ynew;
-        }
-      }
-      int rc = MPI_Allreduce(MPI_IN_PLACE, &ch2, 1, MPI_DOUBLE, MPI_SUM, g->comm);
-      st = rc == MPI_SUCCESS ? STRATA_OK
-                             : strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: soft-impute reduction failed");
-      if (!st && op.center) st = recenter(&op);
-      if (!st) st = total_ss(&op, &tss);
-      if (!st) {
-        ch = tss > 0 ? sqrt(ch2 / tss) : 0.0;
-        st = solve(&op, r->method, o, o->k, "svd", r->s, r->u, V);
-      }
-      st = strata_agree(g->comm, st);
-      if (st) goto fail;
-      r->impute_iters = it;
-      r->impute_change = ch;
-      strata_ev_iteration(o->ev, "soft-impute", it, o->impute_maxiter, r->s[0], ch, op.t_comp, op.t_comm);
-      if (ch < o->impute_tol) {
-        r->impute_converged = 1;
-        break;
-      }
-    }
-    if (!r->impute_converged)
-      strata_ev_warning(o->ev, "soft-impute stopped after %d refits with change %.3g >= tol %.3g",
-                        r->impute_iters, r->impute_change, o->impute_tol);
-  }
+  st = strata_agree(comm, solve(&op, r->method, o, o->k, "svd", r->s, r->u, V));
+  if (st) goto cleanup;
+  if (o->impute == STRATA_IMPUTE_SOFT) STRATA_CHECK(soft_impute(&op, o, miss, r, V));
 
   st = flip_signs(&op, o->k, r->u, V);
   /* ||A||_F^2: from the statistics pass, unless soft-impute has changed the data since */
@@ -820,30 +843,26 @@ cleanup:
   } else if (!st) {
     double t = 0;
     for (int m = 0; m < nviews; m++) t += op.w[m] * op.w[m] * view_ss[m];
-    st = MPI_Allreduce(&t, &r->total_ss, 1, MPI_DOUBLE, MPI_SUM, g->rowcomm) == MPI_SUCCESS
+    st = MPI_Allreduce(&t, &r->total_ss, 1, MPI_DOUBLE, MPI_SUM, op.grid->rowcomm) == MPI_SUCCESS
              ? STRATA_OK
              : strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: reduction failed");
   }
-  if (!st) {
-    for (int c = 0; c < o->k; c++) {
-      r->variance[c] = op.N > 1 ? r->s[c] * r->s[c] / (double)(op.N - 1) : 0.0;
-      r->variance_ratio[c] = r->total_ss > 0 ? r->s[c] * r->s[c] / r->total_ss : 0.0;
-    }
-    int64_t ldn = LD(op.ntot);
-    for (int m = 0; m < nviews && !st; m++) {
-      int64_t n = views[m]->nloc;
-      r->nloc[m] = n;
-      r->v[m] = malloc((size_t)LD(n) * o->k * sizeof(double));
-      if (!r->v[m]) {
-        st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-        break;
-      }
-      for (int c = 0; c < o->k; c++)
-        memcpy(r->v[m] + c * LD(n), V + c * ldn + op.voff[m], (size_t)n * sizeof(double));
-    }
+  for (int c = 0; c < o->k && !st; c++) {
+    r->variance[c] = op.N > 1 ? r->s[c] * r->s[c] / (double)(op.N - 1) : 0.0;
+    r->variance_ratio[c] = r->total_ss > 0 ? r->s[c] * r->s[c] / r->total_ss : 0.0;
   }
-  st = strata_agree(g->comm, st);
-fail:
+  for (int m = 0; m < nviews && !st; m++) {
+    int64_t n = views[m]->nloc, ldn = LD(op.ntot);
+    r->nloc[m] = n;
+    if (!(r->v[m] = malloc((size_t)LD(n) * o->k * sizeof(double)))) {
+      st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+      break;
+    }
+    for (int c = 0; c < o->k; c++)
+      memcpy(r->v[m] + c * LD(n), V + c * ldn + op.voff[m], (size_t)n * sizeof(double));
+  }
+  st = strata_agree(comm, st);
+cleanup:
   if (st) strata_svd_result_destroy(&r);
   *out = r;
   if (miss)
