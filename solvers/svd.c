@@ -65,7 +65,7 @@ int strata_svd_choose_method(int64_t N, int64_t D, int k, int p, int nviews, cha
     if (D > 4 * N && N <= 40000) {
       method = STRATA_SVD_GRAM;
       snprintf(buf, sizeof buf,
-               "gram: k+p = %lld is not small next to min(N,D) = %lld and the view is wide "
+               "gram: k+p = %lld is not small next to min(N,D) = %lld and the data are wide "
                "(D = %lld > 4N), so the N x N Gram matrix is the cheap exact route",
                (long long)l, (long long)mn, (long long)D);
     } else {
@@ -330,8 +330,10 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
         X[c * ldn + op->voff[m] + j] =
             strata_rng_normal_at(seed, SVD_RNG_STREAM + (uint64_t)m, (uint64_t)(v->col0 + j) * (uint64_t)l + (uint64_t)c);
   }
-  /* Each pass: one product with A or A^T, re-orthonormalised by TSQR; R[0] estimates sigma_1
-   * and is reported as the pass's objective. */
+  /* An orthonormal start (same range as the Gaussian one) makes every pass a product with an
+   * orthonormal block, so |R[0]| of each pass estimates sigma_1: the pass's reported objective. */
+  STRATA_CHECK(svd_tsqr(g->rowcomm, op->ntot, l, X, ldn, NULL));
+  /* Each pass: one product with A or A^T, re-orthonormalised by TSQR. */
   for (pass = 1; pass <= npass; pass++) {
     op->t_comp = op->t_comm = 0;
     if (pass % 2 == 1) {

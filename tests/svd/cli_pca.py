@@ -143,7 +143,9 @@ if rc == 0:
 
 # 2. joint PCA with MFA, missing view and NaN entries, randomized (auto)
 out = os.path.join(tmp, "pca_joint.h5mu")
-rc, so, se = strata("pca", coh, "-o", out, "-k", 3, "--power-iters", 6, "--method", "randomized")
+evfile = os.path.join(tmp, "events.jsonl")
+rc, so, se = strata("pca", coh, "-o", out, "-k", 3, "--power-iters", 6, "--method", "randomized",
+                    "--events-jsonl", evfile)
 check(rc == 0, "joint pca exit %d: %s" % (rc, se))
 if rc == 0:
     check("# method randomized: as asked" in so, "method line: %r" % so[:300])
@@ -163,6 +165,15 @@ if rc == 0:
         check(np.allclose(f["mod/meth/varm/PCs"][...], V[30:], atol=1e-6), "joint PCs of meth")
         check(np.allclose(f["uns/pca/singular_values"][...], s[:3], rtol=1e-8), "joint singular values")
         check(f["obsmap/meth"][...].tolist() == obsmap_m.tolist(), "obsmap copied")
+    # progress: one iteration event per pass over the data (2q+2 for the joint decomposition,
+    # after the MFA passes), each objective an estimate of sigma_1
+    import json
+    ev = [json.loads(x) for x in open(evfile) if x.strip()]
+    it = [e for e in ev if e.get("type") == "iteration" and e.get("phase") == "svd"]
+    check(len(it) == 14 and [e["iter"] for e in it] == list(range(1, 15)), "svd pass events: %s" % [e.get("iter") for e in it])
+    check(it and abs(it[-1]["objective"] - s[0]) < 1e-2 * s[0], "last pass objective ~ sigma_1: %s vs %s" % (it[-1]["objective"] if it else None, s[0]))
+    check(len([e for e in ev if e.get("phase") == "mfa-weight" and e.get("type") == "iteration"]) == 2 * 10,
+          "MFA passes reported (2 views x (2*4+2))")
 
 # 3. uncentred SVD, gram path, soft-impute runs and reports
 out = os.path.join(tmp, "svd_meth.h5mu")
