@@ -424,7 +424,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
         print_state(&v);
         goto cleanup;
       }
-      if (first && !v.tty && v.run) { /* a late joiner starts from the state so far */
+      if (first && !v.tty && v.run && v.events == 0) { /* a late joiner starts from the state so far */
         printf("state at %s:\n", v.endpoint);
         print_state(&v);
       }

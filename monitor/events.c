@@ -129,8 +129,13 @@ int strata_events_create(MPI_Comm comm, const strata_events_opts_t *opts, strata
     snprintf(ev->run_id, sizeof ev->run_id, "%s:%ld:%.0f", host, (long)getpid(), strata_monitor_walltime());
     if (opts) st0 = start_rank0(ev, opts);
     if (st0 == STRATA_OK && (ev->actor || ev->progress)) {
-      STRATA_MALLOC(ev->all, 3 * (size_t)ev->size);
-      STRATA_MALLOC(ev->scratch, ev->size);
+      /* no STRATA_MALLOC here: a jump to cleanup would skip the broadcast the others wait in */
+      ev->all = malloc(3 * sizeof(double) * (size_t)ev->size);
+      ev->scratch = malloc(sizeof(double) * (size_t)ev->size);
+      if (!ev->all || !ev->scratch) {
+        st0 = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "monitor: out of memory");
+        strata_actor_stop(&ev->actor);
+      }
     }
   }
   /* every rank must know whether strata_ev_iteration gathers (it is collective) */

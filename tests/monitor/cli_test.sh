@@ -110,11 +110,14 @@ expect "terminal view: exits 0 with the run" [ $? -eq 0 ]
 expect "terminal view: redrawn in place" grep -q $'\e\[[0-9]*A' e.tty
 expect "terminal view: progress bar and ETA" grep -q "solve *\[#*\.*\] .*ETA" e.tty
 
-# 6. connect mode: the monitor binds, the run connects and every event arrives from seq 1
-"$S" monitor --bind tcp://127.0.0.1:0 --file f.ep --jsonl f.jsonl --timeout 30 > /dev/null 2> f.err &
+# 6. connect mode: the monitor binds, the run connects and every event arrives from seq 1;
+#    with CURVE keys made by strata monitor --keygen (the run is the CURVE server either way)
+"$S" monitor --keygen keys > /dev/null
+expect "--keygen: secret keys are private" [ "$(stat -c %a keys/server.key keys/client.key | sort -u)" = 600 ]
+"$S" monitor --bind tcp://127.0.0.1:0 --file f.ep --curve keys --jsonl f.jsonl --timeout 30 > /dev/null 2> f.err &
 m=$!
 wait_for f.ep
-run --monitor "connect:$(cat f.ep)" --iters 300 --exit 2 > f.out
+run --monitor "connect:$(cat f.ep)" --monitor-curve keys --iters 300 --exit 2 > f.out
 rc=$?
 wait $m
 mrc=$?
