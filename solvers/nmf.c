@@ -602,19 +602,28 @@ cleanup:
 /* NNDSVD of A = [sqrt(l_m) Y_m]: a randomized SVD (Halko et al., l = k + 10 columns, two power
  * iterations, Gaussian test matrix from the counter RNG by global feature index), then the
  * positive/negative split of each singular pair.  fill_avg (NNDSVDa) replaces zeros by the
- * mean of the data so that multiplicative updates can move them. */
-static int init_nndsvd(const strata_nmf_t *p, nmf_state_t *s, uint64_t seed, int fill_avg) {
+ * mean of the data so that multiplicative updates can move them.  With Qt_pre/B_pre (an l_pre
+ * column range basis and B = Q^T A, as computed for --compress) the range finder is skipped. */
+static int init_nndsvd(const strata_nmf_t *p, nmf_state_t *s, uint64_t seed, int fill_avg,
+                       int l_pre, const double *Qt_pre, const double *B_pre) {
   int st = STRATA_OK;
   int k = s->k, M = s->M;
   const strata_grid_t *g = p->grid;
   int64_t nd = total_nloc(p), mloc = p->mloc;
   int l = k + 10;
   if (l > p->N) l = (int)(p->N > k ? p->N : k);
-  double *Xt = NULL, *Zt = NULL, *S = NULL, *e = NULL, *work = NULL, *U = NULL, *V = NULL;
+  double *Xo = NULL, *Zo = NULL, *S = NULL, *e = NULL, *work = NULL, *U = NULL, *V = NULL;
   double *nu = NULL, *nv = NULL;
-  STRATA_MALLOC(Xt, (size_t)l * (nd ? nd : 1));
-  STRATA_MALLOC(Zt, (size_t)l * (mloc ? mloc : 1));
-  STRATA_CHECK(range_finder(p, l, 2, seed, 1000, Zt, Xt)); /* Xt is now B = Q^T A, l x D */
+  const double *Xt = B_pre, *Zt = Qt_pre;
+  if (Qt_pre) {
+    l = l_pre;
+  } else {
+    STRATA_MALLOC(Xo, (size_t)l * (nd ? nd : 1));
+    STRATA_MALLOC(Zo, (size_t)l * (mloc ? mloc : 1));
+    STRATA_CHECK(range_finder(p, l, 2, seed, 1000, Zo, Xo)); /* Xo is now B = Q^T A, l x D */
+    Xt = Xo;
+    Zt = Zo;
+  }
   int64_t off = 0;
   STRATA_MALLOC(S, (size_t)l * l);
   STRATA_MALLOC(e, l);
@@ -699,8 +708,8 @@ static int init_nndsvd(const strata_nmf_t *p, nmf_state_t *s, uint64_t seed, int
         if (s->W[m][j] == 0.0) s->W[m][j] = avg;
   }
 cleanup:
-  free(Xt);
-  free(Zt);
+  free(Xo);
+  free(Zo);
   free(S);
   free(e);
   free(work);
@@ -894,6 +903,9 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
      * here and once more for the exact error at the end.  Deterministic, so a resume recomputes
      * the same Q and B. */
     STRATA_CHECK(range_finder(p, cl, 2, o->seed, 2000, Qt, Bc));
+    /* the NNDSVD start comes from the same basis (one range finder instead of two) */
+    if (!o->resume && o->init != STRATA_NMF_INIT_RANDOM)
+      STRATA_CHECK(init_nndsvd(p, &s, o->seed, o->init == STRATA_NMF_INIT_NNDSVDA, cl, Qt, Bc));
     int64_t off = 0;
     for (int m = 0; m < M; m++) {
       int64_t n = (int64_t)cl * p->v[m].y->nloc;
@@ -911,8 +923,8 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   } else {
     if (o->init == STRATA_NMF_INIT_RANDOM)
       init_random(p, &s, o->seed);
-    else
-      STRATA_CHECK(init_nndsvd(p, &s, o->seed, o->init == STRATA_NMF_INIT_NNDSVDA));
+    else if (!cl)
+      STRATA_CHECK(init_nndsvd(p, &s, o->seed, o->init == STRATA_NMF_INIT_NNDSVDA, 0, NULL, NULL));
     STRATA_CHECK(reduce_wtw(p, &s, bufR, NULL));
   }
 
