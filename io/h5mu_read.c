@@ -17,9 +17,11 @@
 #include "strata/h5util.h"
 #include "strata/util.h"
 
-/* Bytes of the row-major temporary buffer per slab of a view read: large enough for streaming
- * bandwidth, small against a rank's share of a multi-GB cohort. */
-#define SLAB_BYTES ((size_t)32 << 20)
+/* Bytes of the row-major temporary buffer per slab of a view read: a sixteenth of the rank's
+ * share, between 4 and 32 MiB -- large enough to stream, small against the share so the peak
+ * stays near the size of the block itself. */
+#define SLAB_MIN ((size_t)4 << 20)
+#define SLAB_MAX ((size_t)32 << 20)
 
 #define BAD(...) STRATA_FAIL(STRATA_ERR_INPUT, __VA_ARGS__)
 
@@ -750,7 +752,9 @@ static int read_dense(const strata_cohort_t *c, const strata_view_t *v, hid_t fi
   size_t esz = isfloat ? (size_t)v->dtype_bytes : 8;
   mt = !isfloat ? H5T_NATIVE_DOUBLE : v->dtype_bytes == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
   int64_t nloc = m->nloc;
-  int64_t slab = nloc > 0 ? (int64_t)(SLAB_BYTES / (esz * (size_t)nloc)) : np;
+  size_t slab_bytes = (size_t)np * (size_t)nloc * 8 / 16;
+  slab_bytes = slab_bytes < SLAB_MIN ? SLAB_MIN : slab_bytes > SLAB_MAX ? SLAB_MAX : slab_bytes;
+  int64_t slab = nloc > 0 ? (int64_t)(slab_bytes / (esz * (size_t)nloc)) : np;
   if (slab < 1) slab = 1;
   /* align slabs with the chunk rows so a slab never reads a chunk twice */
   dcpl = H5Dget_create_plist(d);

@@ -6,6 +6,7 @@ import glob
 import gzip
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 
 import h5py
 import numpy as np
@@ -65,23 +66,37 @@ no_patient = put("nopatient.tsv", "sample\tage\nA\t1\nB\t2\n")
 dup_samples = put("dupsamples.tsv", "sample\tpatient\nA\tp1\nB\tp1\nA\tp2\n")
 ragged_samples = put("raggedsamples.tsv", "sample\tpatient\nA\tp1\nB\n")
 out = f"{W}/out.h5mu"
-for name, args, msgs, *code in cases:
+
+
+def run_case(i, name, args, msgs, code):
+    """One bad import to its own output name (cases run concurrently: mpirun start-up dominates)."""
+    o = f"{W}/out{i}.h5mu"
     want = code[0] if code else 2
-    rc, so, se = strata("import", "-o", out, "--samples", samples, *args)
+    rc, so, se = strata("import", "-o", o, "--samples", samples, *args)
     check(rc == want, f"{name}: exit {rc} (want {want}): {se}")
     for m in msgs:
         check(m in se, f"{name}: message {m!r} not in {se!r}")
     check(se.count("strata import:") == 1, f"{name}: one message, got {se!r}")
-    check(glob.glob(out + "*") == [], f"{name}: files left: {glob.glob(out + '*')}")
-for name, samp, extra, msg in [
-    ("no patient column", no_patient, [], "nopatient.tsv:1: no patient column"),
-    ("named patient column absent", samples, ["--patient-column", "case"], "samples.tsv:1: no column 'case' (--patient-column)"),
-    ("duplicate sample in the table", dup_samples, [], "dupsamples.tsv:4: duplicate sample id 'A' (first at line 2)"),
-    ("ragged samples table", ragged_samples, [], "raggedsamples.tsv:3: ragged row: 1 fields, expected 2"),
-]:
-    rc, so, se = strata("import", "-o", out, "--samples", samp, *extra, "--view", "v=" + good)
+    check(glob.glob(o + "*") == [], f"{name}: files left: {glob.glob(o + '*')}")
+
+
+def run_table(i, name, samp, extra, msg):
+    o = f"{W}/tab{i}.h5mu"
+    rc, so, se = strata("import", "-o", o, "--samples", samp, *extra, "--view", "v=" + good)
     check(rc == 2 and msg in se, f"{name}: exit {rc}, {se!r}")
-    check(glob.glob(out + "*") == [], f"{name}: files left")
+    check(glob.glob(o + "*") == [], f"{name}: files left")
+
+
+with ThreadPoolExecutor(max_workers=4) as pool:
+    jobs = [pool.submit(run_case, i, name, args, msgs, code) for i, (name, args, msgs, *code) in enumerate(cases)]
+    jobs += [pool.submit(run_table, i, *c) for i, c in enumerate([
+        ("no patient column", no_patient, [], "nopatient.tsv:1: no patient column"),
+        ("named patient column absent", samples, ["--patient-column", "case"], "samples.tsv:1: no column 'case' (--patient-column)"),
+        ("duplicate sample in the table", dup_samples, [], "dupsamples.tsv:4: duplicate sample id 'A' (first at line 2)"),
+        ("ragged samples table", ragged_samples, [], "raggedsamples.tsv:3: ragged row: 1 fields, expected 2"),
+    ])]
+    for j in jobs:
+        j.result()
 
 # usage errors: exit 1
 for args, msg in [(["-o", out, "--samples", samples], "at least one --view"),
