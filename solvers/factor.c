@@ -22,6 +22,12 @@
 #define THETA_A0 1.0
 #define THETA_B0 1.0
 #define CHUNK 256
+/* The noise precision prior of Gaussian feature d has rate PRIOR_B0 + TAU_FLOOR * (sum of
+ * squares of the feature) / 2: a pseudo-residual that keeps tau_d * var_d below ~1/TAU_FLOOR.
+ * Without it a feature that a factor can copy (N small, e.g. a copy-number gene carried by one
+ * factor) drives tau_d to infinity and the updates lose all precision (the bound is unbounded
+ * there); with it the per-feature R^2 is capped at 1 - 1e-6, which real data never reaches. */
+#define TAU_FLOOR 1e-6
 
 typedef struct vstate {
   strata_dmat_t *y;
@@ -34,6 +40,7 @@ typedef struct vstate {
   int32_t *mrow;
   double *nd, *yy;          /* [nloc] observed count and sum of squares per feature (global) */
   double *tau_a, *tau_b, *etau; /* [nloc]; etau = 0 marks a feature without information */
+  double *tau_b0;           /* [nloc] prior rate of tau_d (see TAU_FLOOR) */
   /* Bernoulli: 2*lambda(xi) for observed entries, 0 for missing */
   double *lam2;
   /* q(W) */
@@ -215,6 +222,8 @@ static int preprocess(state_t *s, int m, const char *name) {
     }
   }
   STRATA_CHECK(reduce(s, v->yy, nl, s->g->colcomm));
+  STRATA_CALLOC(v->tau_b0, nl);
+  for (int64_t d = 0; d < nl; d++) v->tau_b0[d] = PRIOR_B0 + 0.5 * TAU_FLOOR * v->yy[d];
   {
     double pm = v->mptr[nl] > 0 && v->lik == STRATA_LIK_GAUSSIAN;
     STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &pm, 1, MPI_DOUBLE, MPI_MAX, s->g->comm));
@@ -525,7 +534,7 @@ static void update_tau(state_t *s, vstate_t *v) {
       continue;
     }
     v->tau_a[d] = PRIOR_A0 + 0.5 * v->nd[d];
-    v->tau_b[d] = PRIOR_B0 + 0.5 * fmax(sse, 1e-12 * v->yy[d]);
+    v->tau_b[d] = v->tau_b0[d] + 0.5 * fmax(sse, 0.0);
     v->etau[d] = v->tau_a[d] / v->tau_b[d];
   }
 }
@@ -565,7 +574,7 @@ static int elbo(state_t *s, double *out) {
           sse += tr;
           double elt_d = digamma(v->tau_a[d]) - log(v->tau_b[d]);
           e += 0.5 * v->nd[d] * (elt_d - log(2 * M_PI)) - 0.5 * v->etau[d] * sse;
-          e += gamma_kl_term(PRIOR_A0, PRIOR_B0, v->tau_a[d], v->tau_b[d]);
+          e += gamma_kl_term(PRIOR_A0, v->tau_b0[d], v->tau_a[d], v->tau_b[d]);
         }
         if (!s->o->spikeslab) {
           e += 0.5 * v->ldw[d] + 0.5 * K;
@@ -896,7 +905,7 @@ static void state_free(state_t *s) {
   for (int m = 0; s->v && m < s->M; m++) {
     vstate_t *v = &s->v[m];
     free(v->icpt); free(v->mptr); free(v->mrow); free(v->nd); free(v->yy);
-    free(v->tau_a); free(v->tau_b); free(v->etau); free(v->lam2);
+    free(v->tau_a); free(v->tau_b); free(v->etau); free(v->tau_b0); free(v->lam2);
     free(v->m); free(v->eww); free(v->ldw); free(v->smu); free(v->ss2); free(v->sg);
     free(v->al_a); free(v->al_b); free(v->th_a); free(v->th_b);
     free(v->h); free(v->gf); free(v->gsh); free(v->tmp);
