@@ -481,6 +481,7 @@ typedef struct {
   int active;        /* this rank reads something */
   int whole;         /* gzip: rank 0 streams the whole file (header included) */
   int64_t begin, end, lineno0;
+  int64_t ds, hdr_lines;  /* first data byte and the lines up to it (plain files) */
 } range_t;
 
 static int is_gzip(const char *path, int *gz) {
@@ -553,7 +554,7 @@ static int make_range(MPI_Comm comm, const char *path, range_t *rg) {
     rg->active = rank == 0;
     goto cleanup;
   }
-  int64_t ds = 0, hdr_lines = 0, fsize = 0, n = 0, before = 0;
+  int64_t ds = 0, hdr_lines = 0, fsize = 0;
   if (!st) st = lr_open(&r, path);
   if (!st) st = read_header(&r, hf, &nf);
   if (!st) {
@@ -572,16 +573,38 @@ static int make_range(MPI_Comm comm, const char *path, range_t *rg) {
     if (rank > 0) st = line_boundary(path, nominal_b, fsize, &rg->begin);
     if (!st && rank < size - 1) st = line_boundary(path, nominal_e, fsize, &rg->end);
     if (!st && rg->end < rg->begin) rg->end = rg->begin;
-    if (!st) st = count_lines(path, rg->begin, rg->end, &n);
   }
   STRATA_CHECK(strata_agree(comm, st));
-  STRATA_MPI_CHECK(MPI_Exscan(&n, &before, 1, MPI_INT64_T, MPI_SUM, comm));
-  if (rank == 0) before = 0;
-  rg->lineno0 = hdr_lines + before;
+  /* line numbers start relative to the range; range_lines() makes them absolute */
+  rg->ds = ds;
+  rg->hdr_lines = hdr_lines;
+  rg->lineno0 = 0;
   rg->active = rg->end > rg->begin;
 cleanup:
   lr_close(&r);
   return st;
+}
+
+/* Collective.  After a pass that counted the `n` lines of each rank's range, make the range's
+ * line numbers absolute for the next pass. */
+static int range_lines(MPI_Comm comm, range_t *rg, int64_t n) {
+  int st = STRATA_OK, rank;
+  int64_t before = 0;
+  MPI_Comm_rank(comm, &rank);
+  STRATA_MPI_CHECK(MPI_Exscan(&n, &before, 1, MPI_INT64_T, MPI_SUM, comm));
+  if (rank == 0) before = 0;
+  if (!rg->whole) rg->lineno0 = rg->hdr_lines + before;
+cleanup:
+  return st;
+}
+
+/* The absolute line number of line `rel` of this rank's range while line numbers are still
+ * relative (error messages only: counts the lines before the range). */
+static int64_t abs_line(const char *path, const range_t *rg, int64_t rel) {
+  int64_t n = 0;
+  if (rg->whole || rg->lineno0 > 0) return rel;
+  if (count_lines(path, rg->ds, rg->begin, &n) != STRATA_OK) strata_err_clear();
+  return rg->hdr_lines + n + rel;
 }
 
 /* Open this rank's range of a table; for a gzip file (rank 0) the header is skipped. */
@@ -692,7 +715,8 @@ static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f,
 
 /* Pass A over this rank's range: samples (first line, rows, patient, tumor), dropped counts. */
 static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, const layout_t *L,
-                        const range_t *rg, strata_mut_table_t *t, bytes_t *out) {
+                        const range_t *rg, strata_mut_table_t *t, bytes_t *out,
+                        int64_t *nlines) {
   int st = STRATA_OK;
   lreader_t r = {0};
   intern_t loc = {0};
@@ -700,6 +724,7 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
   char **pat = NULL, **tum = NULL;
   int64_t cap = 0;
   char *f[MAXF];
+  *nlines = 0;
   if (!rg->active) return STRATA_OK;
   STRATA_CHECK(range_open(&r, sp->table, rg));
   char *line = NULL;
@@ -709,7 +734,7 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
     int n = split_tabs(line, f, MAXF);
     if (n != L->nf)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: %d fields, header has %d", sp->table,
-                  (long long)r.lineno, n, L->nf);
+                  (long long)abs_line(sp->table, rg, r.lineno), n, L->nf);
     int why;
     if (row_dropped(L, sp, f, &why)) {
       if (why == 1) t->dropped_vaf0++;
@@ -717,7 +742,7 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
       continue;
     }
     const char *sn = trim(f[L->sample]);
-    if (!*sn) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample id", sp->table, (long long)r.lineno);
+    if (!*sn) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample id", sp->table, (long long)abs_line(sp->table, rg, r.lineno));
     int s = intern_find(&loc, sn);
     if (s >= 0) {
       cnt[s]++;
@@ -730,13 +755,13 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
       tn = stab->tumor[si];
     } else if (sp->samples) {
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: unknown sample '%s' (not in %s)", sp->table,
-                  (long long)r.lineno, sn, sp->samples);
+                  (long long)abs_line(sp->table, rg, r.lineno), sn, sp->samples);
     }
     if (!pn && L->patient >= 0) pn = trim(f[L->patient]);
     if (!tn && L->tumor >= 0) tn = trim(f[L->tumor]);
     if (!pn || !*pn)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: no patient for sample '%s'", sp->table,
-                  (long long)r.lineno, sn);
+                  (long long)abs_line(sp->table, rg, r.lineno), sn);
     if (!tn || !*tn) tn = pn; /* one tumour per patient when no Tumor_ID is known */
     int32_t idx;
     STRATA_CHECK(intern_add(&loc, sn, &idx));
@@ -752,7 +777,7 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
       if (!c2) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
       cap = nc;
     }
-    first[idx] = r.lineno;
+    first[idx] = r.pos; /* byte offset: the global order of first appearance */
     cnt[idx] = 1;
     pat[idx] = strdup(pn);
     tum[idx] = strdup(tn);
@@ -762,6 +787,7 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
     st = strata_err_code();
     goto cleanup;
   }
+  *nlines = r.lineno;
   for (int64_t i = 0; i < loc.n; i++) {
     STRATA_CHECK(bytes_put(out, &first[i], sizeof first[i]));
     STRATA_CHECK(bytes_put(out, &cnt[i], sizeof cnt[i]));
@@ -1139,19 +1165,19 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
       const char *c = NULL;
       if (n != nf)
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: %d fields, header has %d",
-                             sp->ccf, (long long)r.lineno, n, nf);
+                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), n, nf);
       else if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: bad Start_Position '%s'",
-                             sp->ccf, (long long)r.lineno, f[cp]);
+                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp]);
       else if (!parse_num(trim(f[cv]), &rec.ccf))
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF '%s' is not a number",
-                             sp->ccf, (long long)r.lineno, f[cv]);
+                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), f[cv]);
       else if (rec.ccf < 0)
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: negative CCF %g",
-                             sp->ccf, (long long)r.lineno, rec.ccf);
+                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), rec.ccf);
       else if ((cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd)) || (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi)))
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF_Std/CCF_CI_High is not a number",
-                             sp->ccf, (long long)r.lineno);
+                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno));
       if (lst) {
         more = 0;
         break;
@@ -1273,8 +1299,10 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
   t->has_ccf = L.ccf >= 0;
   STRATA_CHECK(make_range(comm, sp->table, &rg));
   /* pass A: samples of each range, merged in first-appearance order on every rank */
-  lst = scan_samples(sp, &stab, &L, &rg, t, &mine);
+  int64_t nlines = 0;
+  lst = scan_samples(sp, &stab, &L, &rg, t, &mine, &nlines);
   STRATA_CHECK(strata_agree(comm, lst));
+  STRATA_CHECK(range_lines(comm, &rg, nlines));
   {
     int64_t d[2] = {t->dropped_vaf0, t->dropped_chrM}, g[2];
     STRATA_MPI_CHECK(MPI_Allreduce(d, g, 2, MPI_INT64_T, MPI_SUM, comm));
