@@ -42,6 +42,13 @@ section "3. summarise the cohort"
 run info "$out/miniacc.h5mu"
 
 # ---------------------------------------------------------------------------------------------
+section "4. factor model (MOFA-style, K = 10) on miniACC -> $out/miniacc_factors.h5  [np $np]"
+# progress on stderr thinned to every 50th iteration; then the R^2 table and top features
+run factor "$out/miniacc.h5mu" -o "$out/miniacc_factors.h5" -k 10 --progress \
+  --tsv "$out/miniacc_factors" 2>&1 |
+  awk '{ if (match($0, / factor [0-9]+\//)) { n = substr($0, RSTART + 8, RLENGTH - 9) + 0; if (n % 50) next } print }'
+
+# ---------------------------------------------------------------------------------------------
 section "ITH: CRC_HZ multi-region WES (6 patients, 57 regions) -> $out/crc_hz_ith.*  [np $np]"
 # MesKit's vignette JSI options; the patient table follows (V402 jsi_multi = 0.341, as published)
 crc=$here/crc_hz
