@@ -819,8 +819,8 @@ cleanup:
   return st;
 }
 
-/* CSR X: independent reads of indptr, then data/indices per run of consecutive rows; the
- * entries of the local column block are scattered into the (zeroed) local block. */
+/* CSR X: independent reads of indptr, then data/indices per run of consecutive rows (a row
+ * slab); the entries of the local column block are scattered into the (zeroed) local block. */
 static int read_csr(const strata_cohort_t *c, const strata_view_t *v, hid_t file, strata_dmat_t *m,
                     const rowpair_t *pr, int64_t np) {
   int st = STRATA_OK;
@@ -840,9 +840,13 @@ static int read_csr(const strata_cohort_t *c, const strata_view_t *v, hid_t file
   int64_t nnz_total = dset_len(ddat);
   if (nnz_total != dset_len(dind)) BAD("%s:/%s: data and indices differ in length", c->path, gname);
   int64_t c0 = m->col0, c1 = m->col0 + m->nloc;
+  /* runs of consecutive rows, at most as many as fill SLAB_MAX when dense, so the temporary
+   * indices and values stay bounded whatever the density */
+  int64_t maxrun = (int64_t)(SLAB_MAX / (16 * (size_t)(v->nvar > 0 ? v->nvar : 1)));
+  if (maxrun < 1) maxrun = 1;
   for (int64_t i = 0; i < np;) {
     int64_t j = i + 1;
-    while (j < np && pr[j].vrow == pr[j - 1].vrow + 1) j++;
+    while (j < np && j - i < maxrun && pr[j].vrow == pr[j - 1].vrow + 1) j++;
     int64_t r0 = pr[i].vrow, nr = j - i;
     free(ptr);
     STRATA_MALLOC(ptr, nr + 1);
