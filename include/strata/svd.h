@@ -19,7 +19,16 @@
  * from the rank-k fit (soft-impute: the singular values shrunk by soft_lambda), starting from the
  * mean imputation, re-estimating the feature means from the filled matrix at each refit (the
  * model is Y = 1 mu^T + U S V^T), until the imputed values change by less than impute_tol
- * relative to ||A||_F.  The MFA weights are computed once, after mean imputation. */
+ * relative to ||A||_F.  The MFA weights are computed once, after mean imputation.  Soft-impute
+ * keeps the positions of the missing entries (8 bytes each), never a second copy of the data.
+ *
+ * Methods.  Randomized: Gaussian test block of k+p columns (a function of the global feature
+ * index, so the answer does not depend on the grid), q power iterations, every product
+ * re-orthonormalised by TSQR over the grid rows or columns, the small SVD replicated.  Exact:
+ * ScaLAPACK pdgesvd on a block-cyclic copy (centred, scaled and weighted in that copy), U from
+ * it and V = A^T U S^-1 by one pass of the implicit operator.  Gram: G = sum_m A_m A_m^T by
+ * pdsyrk on one view's block-cyclic copy at a time, pdsyevd, then V as for exact (accurate for
+ * singular values well above sqrt(eps) sigma_1).  One progress event per pass over the data. */
 #ifndef STRATA_SVD_H
 #define STRATA_SVD_H
 #include <stdint.h>
