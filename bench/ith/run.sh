@@ -20,13 +20,14 @@ mpiexec=${MPIEXEC:-mpirun}
 t0=$(date +%s.%N)
 gen=$("$build/bench/gen_mutations" "$dir" "$P" 1000 42)
 echo "generated: $gen in $(echo "$(date +%s.%N) - $t0" | bc) s ($(du -sh "$dir" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A T M PAIRS
+declare -A T M PAIRS C
 for np in $nps; do
   log=$("$mpiexec" --oversubscribe -np "$np" "$build/strata" ith --maf "$dir/sim.maf.tsv" \
         --clin "$dir/sim.clin.tsv" --ccf "$dir/sim.ccf.tsv" -o "$dir/out_np$np" 2>&1 | tee /dev/stderr |
         grep '^ith: .* region pairs in')
   T[$np]=$(sed -E 's/.* pairs in ([0-9.]+) s .*/\1/' <<<"$log")
   M[$np]=$(sed -E 's/.*peak rank memory ([0-9]+) MiB.*/\1/' <<<"$log")
+  C[$np]=$(sed -E 's/.*busiest rank CPU ([0-9.]+) s.*/\1/' <<<"$log")
   PAIRS[$np]=$(sed -E 's/.* regions, ([0-9]+) region pairs.*/\1/' <<<"$log")
 done
 first=${nps%% *}
@@ -38,11 +39,13 @@ for np in $nps; do
 done
 echo
 echo "ITH benchmark: $gen, load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
-printf '| np | time (s) | peak memory per rank (MiB) | region pairs / s | speedup vs np %s | memory ratio |\n' "$first"
-printf '|---:|---:|---:|---:|---:|---:|\n'
+echo "(wall = strata's own time to the written tables; CPU = the busiest rank's CPU time, which is"
+echo " what the wall time would be on an idle machine: on a shared, oversubscribed one use both)"
+printf '| np | wall (s) | busiest-rank CPU (s) | peak memory per rank (MiB) | region pairs / s (wall) | speedup wall | speedup CPU | memory ratio |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for np in $nps; do
-  printf '| %s | %.2f | %s | %.0f | %.2f | %.2f |\n' "$np" "${T[$np]}" "${M[$np]}" \
+  printf '| %s | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %.2f |\n' "$np" "${T[$np]}" "${C[$np]}" "${M[$np]}" \
     "$(echo "${PAIRS[$np]} / ${T[$np]}" | bc -l)" "$(echo "${T[$first]} / ${T[$np]}" | bc -l)" \
-    "$(echo "${M[$np]} / ${M[$first]}" | bc -l)"
+    "$(echo "${C[$first]} / ${C[$np]}" | bc -l)" "$(echo "${M[$np]} / ${M[$first]}" | bc -l)"
 done
 echo "(tables identical across np: yes)"
