@@ -380,12 +380,30 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   v.last_msg = v.last_event = strata_wtime();
   v.last_plain_iter = -1e30;
   int got_any = 0;
+  double last_check = 0;
   for (;;) {
     if (strata_signal_which())
       STRATA_FAIL(STRATA_ERR_IO, "stopped by signal %d", strata_signal_which());
     STRATA_CHECK(strata_subscriber_recv(sub, 200, &msg));
     double now = strata_wtime();
     if (!msg) {
+      if (file && !bind && now - v.last_msg > 2.5 * STRATA_MONITOR_HEARTBEAT && now - last_check > 1.0) {
+        /* silent: a requeued or restarted run writes a new endpoint to the same file */
+        char ep2[512];
+        last_check = now;
+        if (access(file, F_OK) == 0 && strata_monitor_read_endpoint(file, ep2, sizeof ep2) == STRATA_OK &&
+            strcmp(ep2, ep) != 0) {
+          snprintf(ep, sizeof ep, "%s", ep2);
+          strata_subscriber_destroy(&sub);
+          STRATA_CHECK(strata_subscriber_create(ep, 0, curve, &sub));
+          v.endpoint = strata_subscriber_endpoint(sub);
+          v.last_msg = now;
+          v.last_seq = 0;
+          if (!v.tty) printf("%s now names %s: following the restarted run\n", file, ep);
+          continue;
+        }
+        strata_err_clear();
+      }
       if (now - v.last_msg > timeout) {
         if (!got_any)
           STRATA_FAIL(STRATA_ERR_IO,
@@ -478,7 +496,8 @@ const strata_cmd_t strata_cmd_monitor = {
     "Where the run is:\n"
     "  --file F         read the endpoint from F, the file the run writes (--monitor-file; by\n"
     "                   default strata-monitor.<SLURM_JOB_ID>.endpoint or strata-monitor.endpoint\n"
-    "                   in the run's working directory); waits up to --timeout for it to appear\n"
+    "                   in the run's working directory); waits up to --timeout for it to appear,\n"
+    "                   and follows a restarted (e.g. requeued) run that rewrites it\n"
     "  --endpoint EP    connect to EP, e.g. tcp://node17:40123\n"
     "  --bind EP        bind EP instead (tcp://127.0.0.1:0 = any free port; with --file F the\n"
     "                   actual endpoint is written to F) and wait for a run started with\n"
