@@ -175,14 +175,22 @@ static int write_view(strata_cli_t *cli, const strata_sim_t *s, strata_cohort_wr
                            "simulate: %lld rows are too many for the R^2 gather", (long long)nrows);
     st = strata_agree(cli->comm, lst);
     if (st) goto cleanup;
+    char phase[96];
+    snprintf(phase, sizeof phase, "simulate %s", vw->name);
+    strata_ev_phase_begin(cli->ev, phase, nslabs);
     for (int64_t t = 0; t < nslabs; t++) {
       int64_t lo = t * slab, n = cnt_rows - lo;
       if (n > slab) n = slab;
       if (n < 0) n = 0;
+      double t0 = strata_wtime();
       if (n > 0) strata_sim_rows(s, v, l, rowsample + r0 + lo, n, buf, stats + lo * ns);
+      double t1 = strata_wtime();
       st = strata_cohort_writer_write_block(w, vi, r0 + lo, n, 0, n > 0 ? D : 0, buf);
       if (st) goto cleanup;
+      /* one progress event per slab (collective): generation as compute, the write as I/O */
+      strata_ev_iteration(cli->ev, phase, t + 1, nslabs, NAN, NAN, t1 - t0, strata_wtime() - t1);
     }
+    strata_ev_phase_end(cli->ev, phase);
     *bytes = nrows * D * dtype_bytes;
     /* per-row sums of every rank, then added in row order on every rank */
     lst = STRATA_OK;
@@ -370,14 +378,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case 'o': out = optarg; break;
     case 'P': STRATA_CHECK(strata_cli_int("--patients", optarg, 1, 100000000, &par.npatients)); break;
     case 'r': {
-      int a = 0, b = 0, n = 0;
-      char extra;
-      n = sscanf(optarg, "%d-%d%c", &a, &b, &extra);
-      if (n == 1) b = a;
-      if ((n != 1 && n != 2) || a < 1 || b < a || b > 1000)
+      char *e1 = NULL, *e2 = NULL;
+      long a = strtol(optarg, &e1, 10), b = a;
+      if (e1 != optarg && *e1 == '-') b = strtol(e1 + 1, &e2, 10);
+      int ok = e1 != optarg && (*e1 == '\0' || (*e1 == '-' && e2 != e1 + 1 && *e2 == '\0'));
+      if (!ok || a < 1 || b < a || b > 1000)
         STRATA_CHECK(strata_cli_usage("--regions wants MIN-MAX (1 <= MIN <= MAX <= 1000) or N, got '%s'", optarg));
-      par.rmin = a;
-      par.rmax = b;
+      par.rmin = (int)a;
+      par.rmax = (int)b;
       break;
     }
     case 'V': views_arg = optarg; break;

@@ -17,6 +17,7 @@ cases = [
     (["-o", "x.h5mu", "--views", "a:gaussian:5,a:bernoulli:5"], 1, "view 'a' given twice"),
     (["-o", "x.h5mu", "--views", "rna:gaussian:0"], 1, "0 features"),
     (["-o", "x.h5mu", "--regions", "5-2"], 1, "--regions wants MIN-MAX"),
+    (["-o", "x.h5mu", "--regions", "3x"], 1, "--regions wants MIN-MAX"),
     (["-o", "x.h5mu", "--missing", "foo=0.1"], 1, "no view called 'foo'"),
     (["-o", "x.h5mu", "--missing", "1.5"], 1, "--missing must be between"),
     (["-o", "x.h5mu", "--dtype", "float16"], 1, "--dtype wants float32 or float64"),
