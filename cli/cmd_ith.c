@@ -512,6 +512,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   double *vaf = NULL, *ccf = NULL, *cih = NULL;
   uint8_t *nsy = NULL, *snp = NULL;
   strata_ith_result_t res = {0};
+  /* patient -> its samples / tumours (CSR), segments of the current patient */
+  int64_t *soff = NULL, *slist = NULL, *tlist_off = NULL, *tlist = NULL;
+  int32_t *sgs = NULL, *sgc = NULL;
+  int64_t *sg0 = NULL, *sg1 = NULL;
+  double *sgM = NULL, *sgm = NULL, *sgt = NULL;
   strata_ith_opts_default(&o);
   spec.format = STRATA_MUT_MESKIT;
   enum { O_FORMAT = 256, O_MAF, O_CLIN, O_CCF, O_CCFLEVEL, O_SEG, O_LATENT, O_LATKEY, O_MATH,
@@ -618,7 +623,6 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   }
 
   /* samples of each patient in global (first-appearance) order: patient -> list via counting */
-  int64_t *soff = NULL, *slist = NULL, *tlist_off = NULL, *tlist = NULL;
   STRATA_CALLOC(soff, t->npatients + 1);
   STRATA_MALLOC(slist, t->nsamples);
   for (int64_t s = 0; s < t->nsamples; s++) soff[t->sample_patient[s] + 1]++;
@@ -662,13 +666,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     free(off);
     free(key);
   }
-  int32_t *sgs = NULL, *sgc = NULL;
-  int64_t *sg0 = NULL, *sg1 = NULL;
-  double *sgM = NULL, *sgm = NULL, *sgt = NULL;
   if (sg) {
     STRATA_MALLOC(sgs, nseg); STRATA_MALLOC(sgc, nseg); STRATA_MALLOC(sg0, nseg);
     STRATA_MALLOC(sg1, nseg); STRATA_MALLOC(sgM, nseg); STRATA_MALLOC(sgm, nseg); STRATA_MALLOC(sgt, nseg);
   }
+  /* per patient; a failure jumps to the agreement below so that no rank is left waiting */
   for (int64_t p = 0; p < t->npatients; p++) {
     if (t->patient_owner[p] != cli->rank) continue;
     /* local sample and tumour indices */
@@ -720,15 +722,15 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
         .has_ci = t->has_ci, .nonsyn = nsy, .snp = snp, .cluster = t->has_cluster ? clu : NULL,
         .nseg = ns, .seg_sample = sgs, .seg_chrom = sgc, .seg_start = sg0, .seg_end = sg1,
         .seg_major = sgM, .seg_minor = sgm, .seg_total = sgt, .seg_alleles = sg ? sg->has_alleles : 0};
-    STRATA_CHECK(strata_ith_patient_compute(&pin, &o, &res));
+    if ((st = strata_ith_patient_compute(&pin, &o, &res))) goto agree;
     res.patient[STRATA_ITH_T_LATENT] = lat[p];
     const char *pn = t->patient_names[p];
     for (int i = 0; i < S; i++) {
       int64_t s = slist[soff[p] + i];
       snprintf(line, sizeof line, "%s\t%s\t%s\n", pn, t->sample_names[s],
                t->tumor_names[t->sample_tumor[s]]);
-      STRATA_CHECK(tbl_text(&treg, line));
-      STRATA_CHECK(tbl_nums(&treg, &res.region[(size_t)i * STRATA_ITH_NREG], STRATA_ITH_NREG));
+      if ((st = tbl_text(&treg, line))) goto agree;
+      if ((st = tbl_nums(&treg, &res.region[(size_t)i * STRATA_ITH_NREG], STRATA_ITH_NREG))) goto agree;
       treg.nrows++;
     }
     for (int k = 0; k < res.npair; k++) {
@@ -738,18 +740,17 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       const char *b = tum ? t->tumor_names[tlist[tlist_off[p] + res.pair_b[k]]]
                           : t->sample_names[slist[soff[p] + res.pair_b[k]]];
       snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", pn, tum ? "tumor" : "sample", a, b);
-      STRATA_CHECK(tbl_text(&tpair, line));
-      STRATA_CHECK(tbl_nums(&tpair, &res.pair[(size_t)k * STRATA_ITH_NPAIR], STRATA_ITH_NPAIR));
+      if ((st = tbl_text(&tpair, line))) goto agree;
+      if ((st = tbl_nums(&tpair, &res.pair[(size_t)k * STRATA_ITH_NPAIR], STRATA_ITH_NPAIR))) goto agree;
       tpair.nrows++;
     }
     snprintf(line, sizeof line, "%s\n", pn);
-    STRATA_CHECK(tbl_text(&tpat, line));
-    STRATA_CHECK(tbl_nums(&tpat, res.patient, STRATA_ITH_NPAT));
+    if ((st = tbl_text(&tpat, line))) goto agree;
+    if ((st = tbl_nums(&tpat, res.patient, STRATA_ITH_NPAT))) goto agree;
     tpat.nrows++;
     strata_ith_result_free(&res);
   }
-  free(soff); free(slist); free(tlist_off); free(tlist);
-  free(sgs); free(sgc); free(sg0); free(sg1); free(sgM); free(sgm); free(sgt);
+agree:
   st = strata_agree(comm, st);
   if (st) goto cleanup;
   int64_t dup = 0;
@@ -848,5 +849,7 @@ cleanup:
   free(mut); free(smp); free(dep); free(clu); free(stu); free(lsample);
   free(vaf); free(ccf); free(cih); free(nsy); free(snp);
   tbl_free(&treg); tbl_free(&tpair); tbl_free(&tpat);
+  free(soff); free(slist); free(tlist_off); free(tlist);
+  free(sgs); free(sgc); free(sg0); free(sg1); free(sgM); free(sgm); free(sgt);
   return st;
 }
