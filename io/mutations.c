@@ -694,7 +694,8 @@ cleanup:
 /* Rows per exchange round: bounds the transient send/receive buffers (~100 bytes a row). */
 #define CHUNK_ROWS (1 << 18)
 
-/* A row is dropped as "absent": MesKit's VAF == 0 rule (GDC, CONIPHER: alt count 0), chrM/MT. */
+/* A row is dropped as "absent": MesKit's VAF == 0 rule (GDC, CONIPHER: alt count 0; PyClone-VI:
+ * cellular prevalence 0), and chromosomes M/MT. */
 static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f, int *why) {
   *why = 0;
   if (L->chrom >= 0 && is_chrM(trim(f[L->chrom]))) {
@@ -707,6 +708,11 @@ static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f,
     return 1;
   }
   if (L->vaf < 0 && L->altd >= 0 && parse_num(trim(f[L->altd]), &v) && v == 0) {
+    *why = 1;
+    return 1;
+  }
+  /* no VAF and no counts (PyClone-VI output): a cellular prevalence of 0 is "absent here" */
+  if (L->vaf < 0 && L->altd < 0 && L->ccf >= 0 && parse_num(trim(f[L->ccf]), &v) && v == 0) {
     *why = 1;
     return 1;
   }

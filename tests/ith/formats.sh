@@ -4,7 +4,8 @@
 #    presence metrics (mutations, public/shared/private, Jaccard) equal the MesKit-MAF run, and
 #    MATH equals the formula on alt/(ref+alt) (checked in Python);
 #  - PyClone-VI output + sample table: clone counts and Shannon/Gini-Simpson from
-#    cellular_prevalence by the linear-chain proportions, computed by hand in Python;
+#    cellular_prevalence by the linear-chain proportions, computed by hand in Python
+#    (prevalence 0 = absent in that region);
 #  - CONIPHER input: VAF from counts (VAR_COUNT 0 = absent), clusters from CCF_PHYLO.
 set -euo pipefail
 E="$STRATA_SRC/examples/crc_hz"
@@ -87,6 +88,9 @@ pt = rd(W + '/pyc.patient.tsv')[0]
 check('pyclone n_clones', pt['n_clones'], 3)
 check('pyclone shannon_mean', pt['shannon_mean'], (div([.4, .4, .1])[0] + div([.6, .3])[0]) / 2)
 check('pyclone math NA (no VAF)', reg['S1']['math'], None)
+# m2 has prevalence 0 in S2: absent there (private to S1); m1 m3 m4 public
+check('pyclone private', pt['n_private'], 1)
+check('pyclone public', pt['n_public'], 3)
 # CONIPHER: R1 VAF .4 .2 .1; R2 .3 .05 (VAR_COUNT 0 row absent); clusters: R1 c1 1.0, c2 mean(.4,.2)=.3
 #           -> chain 1 > .3 -> .7 .3; R2 c1 .9, c2 .1 -> .8 .1
 reg = {r['sample']: r for r in rd(W + '/con.region.tsv')}
