@@ -37,7 +37,7 @@ static int split_list(char *s, char **out, int max) {
 
 enum { OPT_KRANGE = 256, OPT_RUNS, OPT_VIEWS, OPT_WEIGHTS, OPT_SOLVER, OPT_INIT, OPT_SEED,
        OPT_MAXIT, OPT_TOL, OPT_NEG, OPT_PATIENT, OPT_NOPATIENT, OPT_CKPT, OPT_CKPT_EVERY,
-       OPT_RESUME, OPT_COMPRESS };
+       OPT_RESUME, OPT_COMPRESS, OPT_INNER };
 
 #define MAX_VIEWS 64
 
@@ -84,6 +84,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       {"checkpoint-every", required_argument, NULL, OPT_CKPT_EVERY},
       {"resume", required_argument, NULL, OPT_RESUME},
       {"compress", required_argument, NULL, OPT_COMPRESS},
+      {"inner", required_argument, NULL, OPT_INNER},
       {NULL, 0, NULL, 0}};
   int ch;
   opterr = 0;
@@ -109,6 +110,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case OPT_CKPT: ckpt = optarg; break;
     case OPT_CKPT_EVERY: STRATA_CHECK(strata_cli_int("--checkpoint-every", optarg, 0, INT64_MAX, &o.checkpoint_every)); break;
     case OPT_RESUME: o.resume = optarg; break;
+    case OPT_INNER: STRATA_CHECK(strata_cli_int("--inner", optarg, 1, 1000, &v64)); o.inner = (int)v64; break;
     case OPT_COMPRESS: STRATA_CHECK(strata_cli_int("--compress", optarg, 0, 4096, &v64)); o.compress = (int)v64; break;
     default: STRATA_CHECK(strata_cli_usage("unknown option '%s'", argv[optind - 1]));
     }
@@ -254,6 +256,8 @@ const strata_cmd_t strata_cmd_nmf = {
     "  --view-weights W1,...   weight of each view in the objective (default 1 each)\n"
     "  --solver hals|anls|mu   HALS coordinate descent (default), alternating NNLS by block\n"
     "                          principal pivoting, or Lee-Seung multiplicative updates\n"
+    "  --inner N               HALS/MU sweeps per factor update on the same products\n"
+    "                          (accelerated HALS, Gillis & Glineur 2012; default 1)\n"
     "  --init nndsvd|nndsvda|random\n"
     "                          NNDSVD from a randomized SVD (default), NNDSVD with zeros set to\n"
     "                          the data mean (needed for mu), or uniform random\n"

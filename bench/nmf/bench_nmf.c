@@ -59,6 +59,7 @@ int main(int argc, char **argv) {
                                      {"solver", 1, NULL, 's'},  {"init", 1, NULL, 'i'},
                                      {"tol", 1, NULL, 't'},     {"max-iter", 1, NULL, 'm'},
                                      {"compress", 1, NULL, 'c'}, {"grid", 1, NULL, 'g'},
+                                     {"inner", 1, NULL, 'r'},
                                      {NULL, 0, NULL, 0}};
   int ch;
   while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -72,6 +73,7 @@ int main(int argc, char **argv) {
     case 't': o.tol = atof(optarg); break;
     case 'm': o.max_iter = atoll(optarg); break;
     case 'c': o.compress = atoi(optarg); break;
+    case 'r': o.inner = atoi(optarg); break;
     case 'g': sscanf(optarg, "%dx%d", &nprow, &npcol); break;
     default: MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -112,10 +114,10 @@ int main(int argc, char **argv) {
     if (rank == 0) fprintf(stderr, "bench_nmf: %s\n", strata_err_msg());
   } else if (rank == 0) {
     printf("{\"np\": %d, \"grid\": \"%dx%d\", \"solver\": \"%s\", \"init\": \"%s\", \"compress\": %d, "
-           "\"k\": %d, \"n\": %lld, \"d\": %lld, \"read_sec\": %.4f, \"setup_sec\": %.4f, "
+           "\"inner\": %d, \"k\": %d, \"n\": %lld, \"d\": %lld, \"read_sec\": %.4f, \"setup_sec\": %.4f, "
            "\"loop_sec\": %.4f, \"solve_cpu_sec\": %.4f, \"iterations\": %lld, \"sec_per_iter\": %.6f, \"converged\": %d, "
            "\"rel_error\": %.10g, \"rel_trace\": [",
-           size, g->nprow, g->npcol, solver, init, o.compress, o.k, (long long)N, (long long)D,
+           size, g->nprow, g->npcol, solver, init, o.compress, o.inner, o.k, (long long)N, (long long)D,
            tread, tsolve - res->seconds, res->seconds, cpu, (long long)res->iterations,
            res->seconds / (double)res->iterations, res->converged, res->rel_error);
     for (int64_t t = 0; t < res->iterations; t++) printf("%s%.6g", t ? ", " : "", sqrt(fmax(res->objective[t], 0.0) / ss));

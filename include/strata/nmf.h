@@ -38,6 +38,8 @@ typedef struct strata_nmf_opts {
   int init;                  /* STRATA_NMF_INIT_RANDOM (default), _NNDSVD, _NNDSVDA */
   uint64_t seed;             /* random init and the randomized SVD of NNDSVD (default 1) */
   int64_t max_iter;          /* default 500 */
+  int inner;                 /* HALS/MU sweeps per factor update on the same products
+                                (accelerated HALS, Gillis & Glineur 2012); default 1 */
   int compress;              /* 0 (default): iterate on the data.  l >= k: randomized NMF
                                 (Erichson et al. 2018): iterate on B_m = Q^T Y_m with Q an
                                 l-column orthonormal basis of the joint range (2 power
