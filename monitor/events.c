@@ -104,7 +104,7 @@ static int start_rank0(strata_events_t *ev, const strata_events_opts_t *opts) {
       strata_monitor_default_file(ev->endpoint_file, sizeof ev->endpoint_file);
     STRATA_CHECK(strata_monitor_write_endpoint(ev->endpoint_file, ev->endpoint));
     ev->wrote_file = 1;
-    strata_log(MPI_COMM_SELF, 2, "monitor: publishing on %s (endpoint in %s)\n", ev->endpoint, ev->endpoint_file);
+    strata_log(MPI_COMM_SELF, 1, "strata: progress on %s (watch it with: strata monitor --file %s)\n", ev->endpoint, ev->endpoint_file);
   }
 cleanup:
   if (jsonl) fclose(jsonl);
