@@ -725,6 +725,159 @@ static int cmp_pair(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Row-major slab (cnt rows of m->nloc values, float32 or float64) -> the column-major local
+ * block, rows pr[0..cnt).  In 8-row x 32-column tiles: the inner loop then fills one cache line
+ * of a column (consecutive local rows) instead of striding mloc doubles per element, which is
+ * bound by cache and TLB misses. */
+static void slab_to_block(strata_dmat_t *m, const rowpair_t *pr, int64_t cnt, const void *buf, size_t esz) {
+  int64_t nloc = m->nloc;
+  for (int64_t i0 = 0; i0 < cnt; i0 += 8) {
+    int64_t i1 = i0 + 8 < cnt ? i0 + 8 : cnt;
+    for (int64_t j0 = 0; j0 < nloc; j0 += 32) {
+      int64_t j1 = j0 + 32 < nloc ? j0 + 32 : nloc;
+      for (int64_t j = j0; j < j1; j++) {
+        double *col = m->a + j * m->mloc;
+        if (esz == 4)
+          for (int64_t i = i0; i < i1; i++) col[pr[i].lrow] = (double)((const float *)buf)[i * nloc + j];
+        else
+          for (int64_t i = i0; i < i1; i++) col[pr[i].lrow] = ((const double *)buf)[i * nloc + j];
+      }
+    }
+  }
+}
+
+/* Rows per slab for a rank reading np rows of nloc values of esz bytes: a sixteenth of the
+ * share, between SLAB_MIN and SLAB_MAX bytes, at least one row. */
+static int64_t slab_rows(int64_t np, int64_t nloc, size_t esz) {
+  size_t bytes = (size_t)np * (size_t)nloc * 8 / 16;
+  bytes = bytes < SLAB_MIN ? SLAB_MIN : bytes > SLAB_MAX ? SLAB_MAX : bytes;
+  int64_t slab = nloc > 0 ? (int64_t)(bytes / (esz * (size_t)nloc)) : np;
+  return slab < 1 ? 1 : slab;
+}
+
+/* Open the dense X of view `name`: mod/<name>/X, or /X in an .h5ad. */
+static hid_t x_dataset(hid_t file, const char *name) {
+  char dname[600];
+  if (H5Lexists(file, "mod", H5P_DEFAULT) > 0) snprintf(dname, sizeof dname, "mod/%s/X", name);
+  else snprintf(dname, sizeof dname, "X");
+  return H5Dopen2(file, dname, H5P_DEFAULT);
+}
+
+/* Byte offset of X in the file when it can be read without HDF5: contiguous, allocated, stored
+ * as the native float or double.  -1 otherwise (chunked, compressed, integer, other byte order):
+ * those go through H5Dread. */
+static int64_t direct_offset(hid_t d, size_t *esz) {
+  hid_t dcpl = H5Dget_create_plist(d), t = H5Dget_type(d);
+  int64_t off = -1;
+  if (dcpl >= 0 && t >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS) {
+    int f4 = H5Tequal(t, H5T_NATIVE_FLOAT) > 0, f8 = H5Tequal(t, H5T_NATIVE_DOUBLE) > 0;
+    haddr_t a = H5Dget_offset(d);
+    if ((f4 || f8) && a != HADDR_UNDEF) {
+      off = (int64_t)a;
+      *esz = f4 ? 4 : 8;
+    }
+  }
+  if (t >= 0) H5Tclose(t);
+  if (dcpl >= 0) H5Pclose(dcpl);
+  return off;
+}
+
+/* Post the reads of slab rows pr[0..cnt) into buf: one request per run of consecutive rows when
+ * the rank holds whole rows, else one per row segment.  *nreq requests are left in req. */
+static int post_slab(MPI_File fh, const strata_view_t *v, int64_t off, const strata_dmat_t *m,
+                     const rowpair_t *pr, int64_t cnt, size_t esz, char *buf, MPI_Request *req,
+                     int *nreq) {
+  int st = STRATA_OK;
+  int whole = m->nloc == v->nvar;
+  *nreq = 0;
+  for (int64_t i = 0; i < cnt;) {
+    int64_t j = i + 1;
+    while (whole && j < cnt && pr[j].vrow == pr[j - 1].vrow + 1) j++;
+    MPI_Offset at = (MPI_Offset)(off + (int64_t)esz * (pr[i].vrow * v->nvar + m->col0));
+    int64_t bytes = (j - i) * m->nloc * (int64_t)esz;
+    int rc = MPI_File_iread_at(fh, at, buf + (size_t)i * (size_t)m->nloc * esz, (int)bytes, MPI_BYTE, &req[*nreq]);
+    if (rc != MPI_SUCCESS) STRATA_FAIL(STRATA_ERR_IO, "cannot read rows of /mod/%s/X", v->name);
+    (*nreq)++;
+    i = j;
+  }
+cleanup:
+  return st;
+}
+
+/* Wait for a slab's reads and check that every byte arrived (a short read means a truncated
+ * file). */
+static int wait_slab(const strata_cohort_t *c, const strata_view_t *v, MPI_Request *req, int nreq,
+                     const int64_t *want) {
+  int st = STRATA_OK, bad = 0;
+  for (int k = 0; k < nreq; k++) {
+    MPI_Status status;
+    int got = 0;
+    if (MPI_Wait(&req[k], &status) != MPI_SUCCESS) bad = 1;
+    else if (MPI_Get_count(&status, MPI_BYTE, &got) != MPI_SUCCESS || got != want[k]) bad = 1;
+  }
+  if (bad) STRATA_FAIL(STRATA_ERR_INPUT, "%s: /mod/%s/X is shorter than its shape (truncated file?)", c->path, v->name);
+cleanup:
+  return st;
+}
+
+/* Dense, contiguous, native X: independent MPI-IO reads of this rank's block straight from the
+ * file offset, double-buffered so that the next slab is in flight while this one is transposed
+ * into the column-major block (through H5Dread the two steps add up).  Only MPI_File_open and
+ * MPI_File_close are collective. */
+static int read_direct(const strata_cohort_t *c, const strata_view_t *v, const strata_grid_t *grid,
+                       strata_dmat_t *m, const rowpair_t *pr, int64_t np, int64_t off, size_t esz) {
+  int st = STRATA_OK, rc;
+  MPI_File fh = MPI_FILE_NULL;
+  char *buf[2] = {NULL, NULL};
+  MPI_Request *req[2] = {NULL, NULL};
+  int64_t *want[2] = {NULL, NULL};
+  int nreq[2] = {0, 0};
+  int64_t slab = slab_rows(np, m->nloc, esz);
+  if (slab > np && np > 0) slab = np;
+  int64_t nslab = (np > 0 && m->nloc > 0) ? (np + slab - 1) / slab : 0;
+  rc = MPI_File_open(grid->comm, c->path, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh);
+  if (rc != MPI_SUCCESS) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open '%s' with MPI-IO", c->path);
+  STRATA_CHECK(strata_agree(grid->comm, st));
+  for (int b = 0; b < 2 && nslab > 0; b++) {
+    STRATA_MALLOC(buf[b], (size_t)slab * (size_t)m->nloc * esz);
+    STRATA_MALLOC(req[b], slab);
+    STRATA_MALLOC(want[b], slab);
+  }
+  /* post slab s into buffer s % 2, remembering the byte count of each request */
+#define POST(s)                                                                                   \
+  do {                                                                                            \
+    int64_t p0_ = (s) * slab, cnt_ = p0_ + slab > np ? np - p0_ : slab;                           \
+    int b_ = (int)((s) % 2);                                                                      \
+    STRATA_CHECK(post_slab(fh, v, off, m, pr + p0_, cnt_, esz, buf[b_], req[b_], &nreq[b_]));      \
+    for (int k_ = 0, i_ = 0; k_ < nreq[b_]; k_++) {                                               \
+      int64_t j_ = i_ + 1;                                                                        \
+      while (m->nloc == v->nvar && j_ < cnt_ && pr[p0_ + j_].vrow == pr[p0_ + j_ - 1].vrow + 1) j_++; \
+      want[b_][k_] = (j_ - i_) * m->nloc * (int64_t)esz;                                          \
+      i_ = (int)j_;                                                                               \
+    }                                                                                             \
+  } while (0)
+  if (nslab > 0) POST(0);
+  for (int64_t s = 0; s < nslab; s++) {
+    int b = (int)(s % 2);
+    STRATA_CHECK(wait_slab(c, v, req[b], nreq[b], want[b]));
+    nreq[b] = 0;
+    if (s + 1 < nslab) POST(s + 1);
+    int64_t p0 = s * slab, cnt = p0 + slab > np ? np - p0 : slab;
+    slab_to_block(m, pr + p0, cnt, buf[b], esz);
+  }
+#undef POST
+cleanup:
+  for (int b = 0; b < 2; b++) /* never free a buffer with a read in flight */
+    for (int k = 0; k < nreq[b]; k++) MPI_Wait(&req[b][k], MPI_STATUS_IGNORE);
+  if (fh != MPI_FILE_NULL) MPI_File_close(&fh);
+  for (int b = 0; b < 2; b++) {
+    free(buf[b]);
+    free(req[b]);
+    free(want[b]);
+  }
+  return st;
+}
+
 /* Dense X: collective reads of (runs of view rows) x [col0, col0+nloc) in slabs.  Every rank
  * calls H5Dread the same number of times (the maximum over ranks); a rank with nothing left
  * selects none. */
@@ -734,9 +887,9 @@ static int read_dense(const strata_cohort_t *c, const strata_view_t *v, hid_t fi
   char dname[600];
   hid_t d = H5I_INVALID_HID, fs = H5I_INVALID_HID, ms = H5I_INVALID_HID, xfer = H5I_INVALID_HID, mt, dcpl = H5I_INVALID_HID;
   void *buf = NULL;
-  snprintf(dname, sizeof dname, "mod/%s/X", v->name);
-  if (strcmp(v->name, "X") == 0 || !H5Lexists(file, "mod", H5P_DEFAULT)) snprintf(dname, sizeof dname, "X");
-  d = H5Dopen2(file, dname, H5P_DEFAULT);
+  if (H5Lexists(file, "mod", H5P_DEFAULT) > 0) snprintf(dname, sizeof dname, "mod/%s/X", v->name);
+  else snprintf(dname, sizeof dname, "X");
+  d = x_dataset(file, v->name);
   if (d < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open %s:/%s", c->path, dname);
   fs = H5Dget_space(d);
   xfer = H5Pcreate(H5P_DATASET_XFER);
@@ -752,10 +905,7 @@ static int read_dense(const strata_cohort_t *c, const strata_view_t *v, hid_t fi
   size_t esz = isfloat ? (size_t)v->dtype_bytes : 8;
   mt = !isfloat ? H5T_NATIVE_DOUBLE : v->dtype_bytes == 4 ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE;
   int64_t nloc = m->nloc;
-  size_t slab_bytes = (size_t)np * (size_t)nloc * 8 / 16;
-  slab_bytes = slab_bytes < SLAB_MIN ? SLAB_MIN : slab_bytes > SLAB_MAX ? SLAB_MAX : slab_bytes;
-  int64_t slab = nloc > 0 ? (int64_t)(slab_bytes / (esz * (size_t)nloc)) : np;
-  if (slab < 1) slab = 1;
+  int64_t slab = slab_rows(np, nloc, esz);
   /* align slabs with the chunk rows so a slab never reads a chunk twice */
   dcpl = H5Dget_create_plist(d);
   if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED) {
@@ -792,22 +942,7 @@ static int read_dense(const strata_cohort_t *c, const strata_view_t *v, hid_t fi
     H5Sclose(ms);
     ms = H5I_INVALID_HID;
     if (st) goto cleanup;
-    /* row-major slab -> column-major local block in 8-row x 32-column tiles: the inner loop
-     * then fills one cache line of a column (consecutive local rows) instead of striding
-     * mloc doubles per element, which is bound by cache and TLB misses */
-    for (int64_t i0 = 0; i0 < cnt; i0 += 8) {
-      int64_t i1 = i0 + 8 < cnt ? i0 + 8 : cnt;
-      for (int64_t j0 = 0; j0 < nloc; j0 += 32) {
-        int64_t j1 = j0 + 32 < nloc ? j0 + 32 : nloc;
-        for (int64_t j = j0; j < j1; j++) {
-          double *col = m->a + j * m->mloc;
-          if (esz == 4)
-            for (int64_t i = i0; i < i1; i++) col[pr[p0 + i].lrow] = (double)((const float *)buf)[i * nloc + j];
-          else
-            for (int64_t i = i0; i < i1; i++) col[pr[p0 + i].lrow] = ((const double *)buf)[i * nloc + j];
-        }
-      }
-    }
+    slab_to_block(m, pr + p0, cnt, buf, esz);
   }
 cleanup:
   free(buf);
@@ -830,7 +965,7 @@ static int read_csr(const strata_cohort_t *c, const strata_view_t *v, hid_t file
   int64_t *ptr = NULL, *ind = NULL;
   double *val = NULL;
   snprintf(gname, sizeof gname, "mod/%s/X", v->name);
-  if (!H5Lexists(file, "mod", H5P_DEFAULT)) snprintf(gname, sizeof gname, "X");
+  if (H5Lexists(file, "mod", H5P_DEFAULT) <= 0) snprintf(gname, sizeof gname, "X"); /* .h5ad */
   g = H5Gopen2(file, gname, H5P_DEFAULT);
   if (g < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open %s:/%s", c->path, gname);
   dptr = H5Dopen2(g, "indptr", H5P_DEFAULT);
@@ -960,8 +1095,21 @@ int strata_cohort_read_view(const strata_cohort_t *c, int vi, const strata_grid_
   file = H5Fopen(c->path, H5F_ACC_RDONLY, fapl);
   if (file < 0) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open '%s' with HDF5", c->path);
   STRATA_CHECK(strata_agree(grid->comm, st));
-  if (c->views[vi].is_sparse) st = read_csr(c, &c->views[vi], file, m, pr, np);
-  else st = read_dense(c, &c->views[vi], file, grid, m, pr, np);
+  if (c->views[vi].is_sparse) {
+    st = read_csr(c, &c->views[vi], file, m, pr, np);
+  } else {
+    /* contiguous native X: read the bytes directly (same offset on every rank: the decision is
+     * collective); anything else through HDF5 */
+    int64_t off = -1;
+    size_t esz = 0;
+    hid_t d = x_dataset(file, c->views[vi].name);
+    if (d >= 0) {
+      if (!getenv("STRATA_IO_HDF5_READ")) off = direct_offset(d, &esz);
+      H5Dclose(d);
+    }
+    if (off >= 0) st = read_direct(c, &c->views[vi], grid, m, pr, np, off, esz);
+    else st = read_dense(c, &c->views[vi], file, grid, m, pr, np);
+  }
   st = strata_agree(grid->comm, st);
 cleanup:
   if (file >= 0) H5Fclose(file);

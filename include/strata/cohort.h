@@ -61,9 +61,14 @@ int strata_cohort_find_view(const strata_cohort_t *c, const char *name);
 
 /* Collective over grid->comm.  Read view v into a new distributed matrix with global shape
  * nobs x nvar: rows follow `rows` (a partition of all nobs samples over grid->nprow parts),
- * columns the block split over grid->npcol.  Each rank reads only its block (collective
- * hyperslab reads, in slabs of rows so that memory stays near the block size); samples absent
- * from the view get NaN rows and present = 0. Values are converted to double. */
+ * columns the block split over grid->npcol.  Each rank reads only its block, in slabs of rows
+ * (a sixteenth of its share, 4-32 MiB) so that memory stays near the block size: a contiguous
+ * float32/float64 X (what strata and anndata write) is read with independent MPI-IO reads at
+ * the dataset's file offset, double-buffered against the transposition into the column-major
+ * block; chunked/compressed/integer X with collective H5Dread hyperslab unions (environment
+ * STRATA_IO_HDF5_READ=1 forces this path, for comparison); CSR X with independent reads of
+ * bounded row slabs, densified.  Samples absent from the view get NaN rows and present = 0.
+ * Values are converted to double.  The caller destroys *out. */
 STRATA_NODISCARD int strata_cohort_read_view(const strata_cohort_t *c, int v,
                                              const strata_grid_t *grid,
                                              const strata_partition_t *rows,
