@@ -149,7 +149,9 @@ cleanup:
   return st;
 }
 
-const char *strata_ev_endpoint(const strata_events_t *ev) { return ev && ev->actor ? ev->endpoint : NULL; }
+const char *strata_ev_endpoint(const strata_events_t *ev) {
+  return ev && ev->actor && ev->endpoint[0] ? ev->endpoint : NULL;
+}
 const char *strata_ev_endpoint_file(const strata_events_t *ev) {
   return ev && ev->wrote_file ? ev->endpoint_file : NULL;
 }

@@ -246,6 +246,42 @@ static void test_curve(MPI_Comm comm) {
   }
 }
 
+/* --events-jsonl alone: the actor runs without a socket and logs every event in order */
+static void test_jsonl_only(MPI_Comm comm) {
+  char path[64];
+  snprintf(path, sizeof path, "test_events.np%d.jsonl", P);
+  if (rank == 0) remove(path);
+  strata_events_opts_t opts = {.jsonl = path};
+  strata_events_t *ev = NULL;
+  int st = strata_agree(comm, strata_events_create(comm, &opts, &ev));
+  T_CHECK(st == STRATA_OK, "create with --events-jsonl only: %s", strata_err_msg());
+  T_CHECK(strata_ev_endpoint(ev) == NULL && strata_ev_endpoint_file(ev) == NULL, "no socket, no endpoint file");
+  strata_ev_run_start(ev, "jsonl", 1, 1, 1, P, 1);
+  for (int it = 1; it <= 20; it++) strata_ev_iteration(ev, "solve", it, 20, 2.0 * it, 0, rank, 0);
+  strata_ev_run_end(ev, STRATA_ERR_NUMERIC, 4);
+  strata_events_destroy(&ev);
+  if (rank != 0) return;
+  FILE *f = fopen(path, "r");
+  T_CHECK(f != NULL, "jsonl file written");
+  char line[4096];
+  int n = 0, inorder = 1;
+  json_t *last = NULL;
+  while (f && fgets(line, sizeof line, f)) {
+    json_decref(last);
+    last = json_loads(line, 0, NULL);
+    n++;
+    if (jnum(last, "seq", NULL) != n) inorder = 0;
+    if (n >= 2 && n <= 21) T_CHECK(jnum(last, "objective", NULL) == 2.0 * (n - 1), "objective of iteration %d", n - 1);
+  }
+  if (f) fclose(f);
+  T_CHECK(n == 22 && inorder, "%d lines in seq order (want 22)", n);
+  T_CHECK(last && jnum(last, "exit_code", NULL) == 4 &&
+              strcmp(json_string_value(json_object_get(last, "status")), strata_status_name(STRATA_ERR_NUMERIC)) == 0,
+          "run_end carries status and exit code");
+  json_decref(last);
+  remove(path);
+}
+
 /* a bad --monitor value fails on rank 0 and every rank agrees on the usage error */
 static void test_refused(MPI_Comm comm) {
   strata_events_opts_t opts = {.endpoint = "tcp://*:0"};
@@ -269,6 +305,7 @@ int main(int argc, char **argv) {
   test_parse();
   test_stream(comm);
   test_curve(comm);
+  test_jsonl_only(comm);
   test_refused(comm);
   int rc = strata_test_finish();
   MPI_Comm_free(&comm);
