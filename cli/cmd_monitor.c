@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -237,9 +238,12 @@ static void draw(view_t *v, int force) {
   v->last_draw = now;
   lines_t L;
   build_view(v, &L);
+  /* lines cut to the terminal's width: a wrapped line would break the cursor arithmetic */
+  struct winsize ws;
+  int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 ? ws.ws_col - 1 : 255;
   /* back to the top of what we drew last time, then overwrite line by line */
   if (v->drawn_lines) printf("\033[%dA", v->drawn_lines);
-  for (int i = 0; i < L.n; i++) printf("\r%s\033[K\n", L.text[i]);
+  for (int i = 0; i < L.n; i++) printf("\r%.*s\033[K\n", cols, L.text[i]);
   for (int i = L.n; i < v->drawn_lines; i++) printf("\033[K\n");
   if (L.n < v->drawn_lines) printf("\033[%dA", v->drawn_lines - L.n);
   v->drawn_lines = L.n;
