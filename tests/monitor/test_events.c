@@ -201,7 +201,9 @@ static void test_curve(MPI_Comm comm) {
     T_CHECK(ok, "key directories created");
   }
   MPI_Bcast(a, sizeof a, MPI_CHAR, 0, comm);
-  strata_events_opts_t opts = {.endpoint = "tcp://127.0.0.1:0", .curve_dir = a, .endpoint_file = "test_curve.endpoint"};
+  char file[64];
+  snprintf(file, sizeof file, "test_curve.np%d.endpoint", P); /* np runs may share the directory */
+  strata_events_opts_t opts = {.endpoint = "tcp://127.0.0.1:0", .curve_dir = a, .endpoint_file = file};
   strata_events_t *ev = NULL;
   int st = strata_agree(comm, strata_events_create(comm, &opts, &ev));
   T_CHECK(st == STRATA_OK, "create with CURVE: %s", strata_err_msg());
