@@ -782,7 +782,7 @@ agree:
              "(autosomes, bp subclonal/bp aberrant); latent_ith=strata (mean within-patient "
              "distance / mean between-centroid distance)%s%s\n",
              spec.table ? spec.table : cohort,
-             spec.format == STRATA_MUT_MESKIT ? "meskit" : spec.format == STRATA_MUT_GDC ? "gdc"
+             cohort ? "cohort uns/strata/mutations" : spec.format == STRATA_MUT_MESKIT ? "meskit" : spec.format == STRATA_MUT_GDC ? "gdc"
              : spec.format == STRATA_MUT_PYCLONE ? "pyclone" : "conipher",
              (long long)t->dropped_vaf0, (long long)t->dropped_chrM, t->vaf_percent, (long long)dup,
              o.math_convention == STRATA_ITH_MATH_MESKIT
