@@ -152,7 +152,16 @@ int strata_latent_read(const char *path, const char *key, int64_t *n, int *K, ch
     }
   } else {
     /* anndata/mudata: obsm/<key> is n_obs x K, names from obs/<_index attr> */
-    const char *k = key ? key : "obsm/X_pca";
+    /* default: PCA scores, else SVD scores (strata pca without centring), else muon's MOFA copy */
+    const char *k = key;
+    static const char *const dflt[] = {"obsm/X_pca", "obsm/X_svd", "obsm/X_mofa"};
+    for (int i = 0; !k && i < 3; i++) {
+      htri_t ex;
+      H5E_BEGIN_TRY { ex = H5Lexists(f, "obsm", H5P_DEFAULT) > 0 && H5Lexists(f, dflt[i], H5P_DEFAULT) > 0; } H5E_END_TRY;
+      if (ex > 0) k = dflt[i];
+    }
+    if (!k) STRATA_FAIL(STRATA_ERR_INPUT, "%s: not a MOFA2 model and no obsm/X_pca, obsm/X_svd or obsm/X_mofa "
+                        "(give --latent-key)", path);
     STRATA_CHECK(read_matrix(f, path, k, &r, &c, &z));
     char idx[256] = "_index";
     H5E_BEGIN_TRY { a = H5Aopen_by_name(f, "obs", "_index", H5P_DEFAULT, H5P_DEFAULT); } H5E_END_TRY;
