@@ -108,8 +108,8 @@ void strata_seg_table_destroy(strata_seg_table_t **t);
 /* Not collective.  Read a latent representation for latent-space ITH: a MOFA2 model file
  * (every group's expectations/Z/<group>, K x N_g, samples from samples/<group>) or, with
  * key or when the file is not a MOFA2 model, an anndata/mudata matrix (default: the first of
- * obsm/X_pca, obsm/X_svd, obsm/X_mofa) n_obs x K with sample names from obs/<_index>.  Returns n samples, K columns, names[n] and
- * Z[n*K] row-major, all owned by the caller (free each name, then the arrays).
+ * obsm/X_pca, obsm/X_svd, obsm/X_mofa) n_obs x K with sample names from obs/<_index>.
+ * Returns n samples, K columns, names[n] and Z[n*K] row-major, all owned by the caller (free each name, then the arrays).
  * Errors: STRATA_ERR_INPUT naming the file and dataset. */
 STRATA_NODISCARD int strata_latent_read(const char *path, const char *key, int64_t *n, int *K,
                                         char ***names, double **Z);
