@@ -66,7 +66,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(r.returncode == 0, "import: " + r.stderr)
 
     # 1. fit with k chosen from 2..5 by consensus
-    r = strata("nmf", "--k-range", "2:5", "--runs", "5", "--tol", "1e-6", "--max-iter", "300",
+    r = strata("nmf", "--k-range", "2:5", "--runs", "4", "--tol", "1e-5", "--max-iter", "200",
                "-o", t("r.h5mu"), t("c.h5mu"))
     check(r.returncode == 0, "nmf k-range: " + r.stderr)
     check("chosen k\t3" in r.stdout, "k-range chooses 3:\n" + r.stdout)
