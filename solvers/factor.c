@@ -49,7 +49,7 @@ typedef struct vstate {
   double *al_a, *al_b;      /* [K] ARD */
   double *th_a, *th_b;      /* [K] slab probability */
   /* statistics of q(Z) seen from this view's features (reduced over samples) */
-  double *h;                /* [nloc x K] */
+  double *h;                /* [nloc x K] (h, gf, gsh point into state_t.statbuf) */
   double *gf;               /* [nloc x K^2] per-feature weighted sum of E[z z^T], or NULL */
   double *gsh;              /* [K^2] sum of E[z z^T] over present samples (Gaussian) */
   double *tmp;              /* [nloc x K] scratch */
@@ -63,6 +63,7 @@ typedef struct state {
   vstate_t *v;
   double *mu, *ezz, *ldz;   /* q(Z): [mloc x K], [mloc x K^2], [mloc] */
   double *zbuf;             /* scratch for the Z update */
+  double *statbuf;          /* h, gsh, gf of every view (all_stats) */
   int need_persample;       /* a Bernoulli or partially observed view exists */
   double t_comm;
   double bern_lik;          /* Bernoulli likelihood bound from the last statistics pass */
@@ -278,20 +279,22 @@ cleanup:
   return st;
 }
 
-/* h (and gsh or gf) of view v from the current q(Z): the sums over samples the W update needs. */
-static int view_stats(state_t *s, vstate_t *v) {
-  int st = STRATA_OK;
+/* This rank's part of h (and gsh or gf) of view v from the current q(Z): the sums over samples
+ * the W update needs (reduced over the grid column by all_stats).  For a partially observed
+ * Gaussian view gf first holds the sum over the missing entries (see finish_stats). */
+static void view_stats_local(state_t *s, vstate_t *v) {
   int K = s->K, K2 = K * K;
   int64_t ml = v->mloc, nl = v->nloc;
   strata_dmat_t *y = v->y;
   memset(v->h, 0, sizeof(double) * nl * K);
+  memset(v->gsh, 0, sizeof(double) * K2);
+  if (v->gf) memset(v->gf, 0, sizeof(double) * nl * K2);
   if (ml > 0 && nl > 0)
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nl, K, (int)ml, 1.0, y->a, (int)ml,
                 s->mu, (int)ml, 0.0, v->h, (int)nl);
   if (v->lik == STRATA_LIK_BERNOULLI) {
     /* h_d = sum_n ((y-1/2) - lam2 b_d) mu_n ; G_d = sum_n lam2 E[z z^T] */
     memset(v->tmp, 0, sizeof(double) * nl * K);
-    memset(v->gf, 0, sizeof(double) * nl * K2);
     if (ml > 0 && nl > 0) {
       cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)nl, K, (int)ml, 1.0, v->lam2,
                   (int)ml, s->mu, (int)ml, 0.0, v->tmp, (int)nl);
@@ -300,46 +303,55 @@ static int view_stats(state_t *s, vstate_t *v) {
     }
     for (int k = 0; k < K; k++)
       for (int64_t d = 0; d < nl; d++) v->h[d + k * nl] -= v->icpt[d] * v->tmp[d + k * nl];
-    STRATA_CHECK(reduce(s, v->h, nl * K, s->g->colcomm));
-    STRATA_CHECK(reduce(s, v->gf, nl * K2, s->g->colcomm));
-    goto cleanup;
+    return;
   }
-  memset(v->gsh, 0, sizeof(double) * K2);
   for (int kk = 0; kk < K2; kk++) {
     const double *e = s->ezz + (size_t)kk * ml;
     double a = 0;
     for (int64_t i = 0; i < ml; i++) a += y->present[i] ? e[i] : 0;
     v->gsh[kk] = a;
   }
-  STRATA_CHECK(reduce(s, v->h, nl * K, s->g->colcomm));
-  STRATA_CHECK(reduce(s, v->gsh, K2, s->g->colcomm));
-  if (v->partial) {
-    /* G_d = gsh - sum of E[z z^T] over the present samples that miss feature d */
-    memset(v->gf, 0, sizeof(double) * nl * K2);
+  if (v->partial)
     for (int64_t d = 0; d < nl; d++)
       for (int64_t p = v->mptr[d]; p < v->mptr[d + 1]; p++) {
         int64_t i = v->mrow[p];
         for (int kk = 0; kk < K2; kk++) v->gf[d + kk * nl] += s->ezz[i + kk * ml];
       }
-    STRATA_CHECK(reduce(s, v->gf, nl * K2, s->g->colcomm));
-    for (int kk = 0; kk < K2; kk++)
-      for (int64_t d = 0; d < nl; d++) v->gf[d + kk * nl] = v->gsh[kk] - v->gf[d + kk * nl];
-  }
-cleanup:
-  return st;
 }
 
-/* Everything derived from the current q(Z), q(W): Bernoulli xi and the per-view statistics.
- * Called after each Z update, after a factor drop and after a resume, always with the same
- * state, so a resumed run recomputes exactly what the uninterrupted run had. */
+/* After the reduction: G_d = gsh - (sum of E[z z^T] over the present samples missing d). */
+static void finish_stats(state_t *s, vstate_t *v) {
+  int K2 = s->K * s->K;
+  int64_t nl = v->nloc;
+  if (v->lik != STRATA_LIK_GAUSSIAN || !v->partial) return;
+  for (int kk = 0; kk < K2; kk++)
+    for (int64_t d = 0; d < nl; d++) v->gf[d + kk * nl] = v->gsh[kk] - v->gf[d + kk * nl];
+}
+
+/* Everything derived from the current q(Z), q(W): Bernoulli xi and the per-view statistics,
+ * with one reduction over the grid column for all views (h, gsh, gf of every view lie in one
+ * buffer, laid out for the current K).  Called after each Z update, after a factor drop and
+ * after a resume, always with the same state, so a resumed run recomputes exactly what the
+ * uninterrupted run had. */
 static int all_stats(state_t *s) {
   int st = STRATA_OK;
-  double lik = 0;
+  int K = s->K, K2 = K * K;
+  double lik = 0, *p = s->statbuf;
   for (int m = 0; m < s->M; m++) {
     vstate_t *v = &s->v[m];
+    v->h = p;
+    p += v->nloc * K;
+    v->gsh = p;
+    p += K2;
+    if (v->lik == STRATA_LIK_BERNOULLI || v->partial) {
+      v->gf = p;
+      p += v->nloc * K2;
+    }
     if (v->lik == STRATA_LIK_BERNOULLI) STRATA_CHECK(bernoulli_xi(s, v, &lik));
-    STRATA_CHECK(view_stats(s, v));
+    view_stats_local(s, v);
   }
+  STRATA_CHECK(reduce(s, s->statbuf, p - s->statbuf, s->g->colcomm));
+  for (int m = 0; m < s->M; m++) finish_stats(s, &s->v[m]);
   s->bern_lik = lik;
 cleanup:
   return st;
@@ -416,32 +428,42 @@ cleanup:
   return st;
 }
 
-/* q(alpha_m) and q(theta_m): sums over features, reduced over the grid row. */
-static int update_alpha(state_t *s, vstate_t *v) {
+/* q(alpha_m) and q(theta_m) of every view: sums over features, one reduction over the grid
+ * row for all views. */
+static int update_alpha(state_t *s) {
   int st = STRATA_OK;
-  int K = s->K;
-  int64_t nl = v->nloc;
-  double buf[192];
-  memset(buf, 0, sizeof buf);
-  for (int k = 0; k < K; k++)
-    for (int64_t d = 0; d < nl; d++) {
-      if (s->o->spikeslab) {
-        double gm = v->sg[d + k * nl], mu = v->smu[d + k * nl];
-        buf[k] += gm;
-        buf[K + k] += gm * (mu * mu + v->ss2[d + k * nl]);
-      } else {
-        buf[k] += 1;
-        buf[K + k] += v->eww[d + (k + k * K) * nl];
+  int K = s->K, M = s->M;
+  double *buf = NULL;
+  STRATA_CALLOC(buf, (size_t)2 * K * M);
+  for (int m = 0; m < M; m++) {
+    vstate_t *v = &s->v[m];
+    int64_t nl = v->nloc;
+    double *b = buf + (size_t)2 * K * m;
+    for (int k = 0; k < K; k++)
+      for (int64_t d = 0; d < nl; d++) {
+        if (s->o->spikeslab) {
+          double gm = v->sg[d + k * nl], mu = v->smu[d + k * nl];
+          b[k] += gm;
+          b[K + k] += gm * (mu * mu + v->ss2[d + k * nl]);
+        } else {
+          b[k] += 1;
+          b[K + k] += v->eww[d + (k + k * K) * nl];
+        }
       }
+  }
+  STRATA_CHECK(reduce(s, buf, 2 * K * M, s->g->rowcomm));
+  for (int m = 0; m < M; m++) {
+    vstate_t *v = &s->v[m];
+    const double *b = buf + (size_t)2 * K * m;
+    for (int k = 0; k < K; k++) {
+      v->al_a[k] = PRIOR_A0 + 0.5 * b[k];
+      v->al_b[k] = PRIOR_B0 + 0.5 * b[K + k];
+      v->th_a[k] = THETA_A0 + b[k];
+      v->th_b[k] = THETA_B0 + (double)v->nvar - b[k];
     }
-  STRATA_CHECK(reduce(s, buf, 2 * K, s->g->rowcomm));
-  for (int k = 0; k < K; k++) {
-    v->al_a[k] = PRIOR_A0 + 0.5 * buf[k];
-    v->al_b[k] = PRIOR_B0 + 0.5 * buf[K + k];
-    v->th_a[k] = THETA_A0 + buf[k];
-    v->th_b[k] = THETA_B0 + (double)v->nvar - buf[k];
   }
 cleanup:
+  free(buf);
   return st;
 }
 
@@ -617,22 +639,25 @@ static int r2_compute(state_t *s, double *r2, double *r2tot) {
   int64_t per = 2 + K;
   double *acc = NULL, *cs = NULL;
   STRATA_CALLOC(acc, (size_t)M * per);
-  STRATA_CALLOC(cs, K2);
+  STRATA_CALLOC(cs, (size_t)M * K2);
+  /* C_m = sum over the samples present in view m of E[z] E[z]^T, all views in one reduction */
+  for (int m = 0; m < M; m++) {
+    if (s->v[m].lik != STRATA_LIK_GAUSSIAN) continue;
+    for (int j = 0; j < K; j++)
+      for (int k = 0; k < K; k++) {
+        double t = 0;
+        for (int64_t i = 0; i < ml; i++)
+          if (s->v[m].y->present[i]) t += s->mu[i + k * ml] * s->mu[i + j * ml];
+        cs[(size_t)m * K2 + k + j * K] = t;
+      }
+  }
+  STRATA_CHECK(reduce(s, cs, M * K2, g->colcomm));
   for (int m = 0; m < M; m++) {
     vstate_t *v = &s->v[m];
     int64_t nl = v->nloc;
     double *a = acc + m * per;
     if (v->lik == STRATA_LIK_GAUSSIAN) {
-      /* C = sum over present samples of E[z] E[z]^T */
-      memset(cs, 0, sizeof(double) * K2);
-      for (int j = 0; j < K; j++)
-        for (int k = 0; k < K; k++) {
-          double t = 0;
-          for (int64_t i = 0; i < ml; i++)
-            if (v->y->present[i]) t += s->mu[i + k * ml] * s->mu[i + j * ml];
-          cs[k + j * K] = t;
-        }
-      STRATA_CHECK(reduce(s, cs, K2, g->colcomm));
+      const double *c = cs + (size_t)m * K2;
       if (g->myrow == 0)
         for (int64_t d = 0; d < nl; d++) {
           a[0] += v->yy[d];
@@ -640,8 +665,8 @@ static int r2_compute(state_t *s, double *r2, double *r2tot) {
           for (int k = 0; k < K; k++) {
             double w = v->m[d + k * nl];
             lin += w * v->h[d + k * nl];
-            a[2 + k] += -2 * w * v->h[d + k * nl] + w * w * cs[k + k * K];
-            for (int j = 0; j < K; j++) quad += w * cs[k + j * K] * v->m[d + j * nl];
+            a[2 + k] += -2 * w * v->h[d + k * nl] + w * w * c[k + k * K];
+            for (int j = 0; j < K; j++) quad += w * c[k + j * K] * v->m[d + j * nl];
           }
           a[1] += -2 * lin + quad;
         }
@@ -908,9 +933,9 @@ static void state_free(state_t *s) {
     free(v->tau_a); free(v->tau_b); free(v->etau); free(v->tau_b0); free(v->lam2);
     free(v->m); free(v->eww); free(v->ldw); free(v->smu); free(v->ss2); free(v->sg);
     free(v->al_a); free(v->al_b); free(v->th_a); free(v->th_b);
-    free(v->h); free(v->gf); free(v->gsh); free(v->tmp);
+    free(v->tmp);
   }
-  free(s->v); free(s->mu); free(s->ezz); free(s->ldz); free(s->zbuf);
+  free(s->v); free(s->mu); free(s->ezz); free(s->ldz); free(s->zbuf); free(s->statbuf);
   free(s->elbo); free(s->elbo_iter); free(s->elbo_k);
 }
 
@@ -921,6 +946,7 @@ static int state_alloc(state_t *s) {
   STRATA_CALLOC(s->ezz, s->mloc * K2);
   STRATA_CALLOC(s->ldz, s->mloc);
   s->need_persample = 0;
+  int64_t nstat = 0;
   for (int m = 0; m < s->M; m++) {
     vstate_t *v = &s->v[m];
     int64_t nl = v->nloc;
@@ -930,9 +956,7 @@ static int state_alloc(state_t *s) {
     STRATA_CALLOC(v->m, nl * K);
     STRATA_CALLOC(v->eww, nl * K2);
     STRATA_CALLOC(v->ldw, nl);
-    STRATA_CALLOC(v->h, nl * K);
     STRATA_CALLOC(v->tmp, nl * K);
-    STRATA_CALLOC(v->gsh, K2);
     STRATA_CALLOC(v->al_a, K);
     STRATA_CALLOC(v->al_b, K);
     STRATA_CALLOC(v->th_a, K);
@@ -942,12 +966,14 @@ static int state_alloc(state_t *s) {
       STRATA_CALLOC(v->ss2, nl * K);
       STRATA_CALLOC(v->sg, nl * K);
     }
+    nstat += nl * K + K2;
     if (v->lik == STRATA_LIK_BERNOULLI || v->partial) {
-      STRATA_CALLOC(v->gf, nl * K2);
+      nstat += nl * K2;
       s->need_persample = 1;
     }
     if (v->lik == STRATA_LIK_BERNOULLI) STRATA_CALLOC(v->lam2, v->mloc * nl);
   }
+  STRATA_CALLOC(s->statbuf, nstat);
   STRATA_CALLOC(s->zbuf, (int64_t)s->M * K2 + s->mloc * K + (s->need_persample ? s->mloc * K2 : 0));
 cleanup:
   return st;
@@ -1139,10 +1165,8 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
   while (s.iter < opts->max_iter && !converged) {
     double t0 = strata_wtime(), c0 = s.t_comm;
     st = STRATA_OK;
-    for (int m = 0; m < s.M && !st; m++) {
-      st = update_w(&s, &s.v[m]);
-      if (!st) st = update_alpha(&s, &s.v[m]);
-    }
+    for (int m = 0; m < s.M && !st; m++) st = update_w(&s, &s.v[m]);
+    if (!st) st = update_alpha(&s);
     if (!st) st = update_z(&s);
     if (!st) st = all_stats(&s);
     for (int m = 0; m < s.M && !st; m++)

@@ -15,7 +15,7 @@ ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 mpi 1 "$exe" write "$dir/c.h5mu" empty >/dev/null || { echo "FAIL: cannot write cohort"; exit 1; }
-args=(-k 8 --tol 1e-8 --views rna,cn,mut)
+args=(-k 8 --views rna,cn,mut)
 
 mpi "$np" "$STRATA_BIN" factor "$dir/c.h5mu" -o "$dir/m.h5" "${args[@]}" --tsv "$dir/t" >"$dir/out" 2>"$dir/err"
 rc=$?

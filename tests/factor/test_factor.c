@@ -207,7 +207,7 @@ static void test_planted(void) {
   strata_factor_opts_t o;
   strata_factor_opts_default(&o);
   o.k = 8;
-  o.tol = 1e-8;
+  o.tol = 1e-7;
   o.max_iter = 3000;
   cohort_t c;
   strata_factor_t *f = NULL;
@@ -260,6 +260,7 @@ static void test_planted(void) {
 
   /* spike-and-slab: same recovery */
   o.spikeslab = 1;
+  o.tol = 1e-6;
   st = fit(MPI_COMM_WORLD, &o, &f, &c);
   T_CHECK(st == STRATA_OK, "spike-and-slab fit: %s", strata_err_msg());
   if (!st) {
