@@ -733,14 +733,24 @@ static void slab_to_block(strata_dmat_t *m, const rowpair_t *pr, int64_t cnt, co
   int64_t nloc = m->nloc;
   for (int64_t i0 = 0; i0 < cnt; i0 += 8) {
     int64_t i1 = i0 + 8 < cnt ? i0 + 8 : cnt;
+    /* the usual case: the tile's local rows are consecutive, so its stores are too */
+    int consecutive = 1;
+    for (int64_t i = i0 + 1; i < i1; i++) consecutive &= pr[i].lrow == pr[i - 1].lrow + 1;
     for (int64_t j0 = 0; j0 < nloc; j0 += 32) {
       int64_t j1 = j0 + 32 < nloc ? j0 + 32 : nloc;
       for (int64_t j = j0; j < j1; j++) {
         double *col = m->a + j * m->mloc;
-        if (esz == 4)
+        if (consecutive) {
+          double *dst = col + pr[i0].lrow - i0;
+          if (esz == 4)
+            for (int64_t i = i0; i < i1; i++) dst[i] = (double)((const float *)buf)[i * nloc + j];
+          else
+            for (int64_t i = i0; i < i1; i++) dst[i] = ((const double *)buf)[i * nloc + j];
+        } else if (esz == 4) {
           for (int64_t i = i0; i < i1; i++) col[pr[i].lrow] = (double)((const float *)buf)[i * nloc + j];
-        else
+        } else {
           for (int64_t i = i0; i < i1; i++) col[pr[i].lrow] = ((const double *)buf)[i * nloc + j];
+        }
       }
     }
   }

@@ -4,11 +4,12 @@
  * share.  The driver (bench/io/run.sh) compares with the sequential bandwidth of `dd`.
  *   bench_io write PATH NOBS NVAR [4|8]      prints: write <bytes> <seconds>
  *   bench_io read PATH [RxC]                 prints: read <bytes> <seconds> <checksum-ok>
- *                                            and per rank: rank <r> share <B> hwm <B> base <B> */
+ *                                            and per rank: rank <r> share <B> hwm <B> base <B> cpu <s> */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <hdf5.h>
 
@@ -90,11 +91,17 @@ static int do_read(MPI_Comm comm, const char *path, int pr, int pc) {
   STRATA_CHECK(strata_grid_create(comm, pr, pc, c->nobs, c->views[0].nvar, c->npatients, &g));
   STRATA_CHECK(strata_partition_patients(c->nobs, c->patient, c->npatients, NULL, g->nprow, &part));
   int64_t base = strata_mem_rss();
+  struct rusage ru0, ru1;
+  getrusage(RUSAGE_SELF, &ru0);
   MPI_Barrier(comm);
   double t0 = strata_wtime();
   STRATA_CHECK(strata_cohort_read_view(c, 0, g, part, &m));
   MPI_Barrier(comm);
   double t = strata_wtime() - t0;
+  getrusage(RUSAGE_SELF, &ru1);
+  /* CPU seconds this rank spent in read_view (user + system): tells CPU-bound from I/O-bound */
+  double cpu = (double)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+               1e-6 * (double)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
   int64_t hwm = strata_mem_hwm();
   /* spot-check the values: every 97th entry against the closed form */
   int64_t bad = 0, tot = 0;
@@ -109,7 +116,7 @@ static int do_read(MPI_Comm comm, const char *path, int pr, int pc) {
   for (int r = 0; r < size; r++) {
     MPI_Barrier(comm);
     if (r == rank) {
-      printf("rank %d share %lld hwm %lld base %lld\n", rank, (long long)share, (long long)hwm, (long long)base);
+      printf("rank %d share %lld hwm %lld base %lld cpu %.3f\n", rank, (long long)share, (long long)hwm, (long long)base, cpu);
       fflush(stdout);
     }
   }

@@ -34,11 +34,16 @@ t1=$(date +%s.%N)
 echo "write+sync $(stat -c %s "$file") $(echo "$t1 - $t0" | bc)" >> "$log"
 drop
 dd if="$file" of=/dev/null bs=16M 2>&1 | awk -v f="$(stat -c %s "$file")" '/copied/ {print "dd", f, $(NF-3)}' >> "$log"
-for run in "1 1x1" "2 2x1" "2 1x2"; do
+# direct MPI-IO path (default) at np 1 and 2 (rows or features split), then H5Dread for comparison
+for run in "1 1x1 direct" "2 2x1 direct" "2 1x2 direct" "1 1x1 H5Dread" "2 2x1 H5Dread"; do
   set -- $run
   drop
-  echo "== np $1 grid $2" >> "$log"
-  mpiexec -n "$1" "$exe" read "$file" "$2" >> "$log"
+  echo "== np $1 grid $2 $3" >> "$log"
+  if [ "$3" = H5Dread ]; then
+    STRATA_IO_HDF5_READ=1 mpiexec -n "$1" -x STRATA_IO_HDF5_READ "$exe" read "$file" "$2" >> "$log"
+  else
+    mpiexec -n "$1" "$exe" read "$file" "$2" >> "$log"
+  fi
 done
 echo "cache $cache" >> "$log"
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$log"
@@ -54,12 +59,12 @@ for f in lines:
     elif f[0] == "dd":
         ddbytes, ddsec = int(f[1]), float(f[2])
     elif f[0] == "==":
-        cur = {"np": f[2], "grid": f[4], "ranks": []}
+        cur = {"np": f[2], "grid": f[4], "path": f[5], "ranks": []}
         res.append(cur)
     elif f[0] == "read":
         cur.update(bytes=int(f[1]), sec=float(f[2]), ok=f[3])
     elif f[0] == "rank":
-        cur["ranks"].append((int(f[3]), int(f[5]), int(f[7])))
+        cur["ranks"].append((int(f[3]), int(f[5]), int(f[7]), float(f[9])))
     elif f[0] == "cache":
         cache = f[1]
     elif f[0] == "load":
@@ -68,12 +73,13 @@ seq = ddbytes / ddsec / 1e9
 print(f"\ncohort I/O: X = {wbytes/1e9:.2f} GB float64, page cache {cache}, load average {load}")
 print(f"write (np 2, parallel writer): {wbytes/wsec/1e9:.2f} GB/s to the page cache, {wbytes/wsync/1e9:.2f} GB/s incl. sync")
 print(f"sequential read (dd bs=16M):   {seq:.2f} GB/s\n")
-print(f"{'read_view':<18}{'GB/s':>7}{'vs dd':>8}{'share/rank':>12}{'peak/rank':>11}{'peak/share':>12}{'(peak-base)/share':>19}  values")
+print(f"{'read_view':<26}{'GB/s':>7}{'vs dd':>8}{'wall s':>8}{'cpu s/rank':>11}{'share/rank':>12}{'peak/rank':>11}{'peak/share':>12}{'(peak-base)/share':>19}  values")
 for r in res:
     gbs = r["bytes"] / r["sec"] / 1e9
     share = max(x[0] for x in r["ranks"])
     worst = max(r["ranks"], key=lambda x: x[1] / x[0])
-    print(f"np {r['np']} grid {r['grid']:<8}{gbs:>7.2f}{gbs/seq:>7.0%} {share/2**20:>9.0f} MiB{worst[1]/2**20:>7.0f} MiB"
+    cpu = max(x[3] for x in r["ranks"])
+    print(f"np {r['np']} grid {r['grid']:<4} {r['path']:<11}{gbs:>7.2f}{gbs/seq:>7.0%} {r['sec']:>7.2f}{cpu:>11.2f} {share/2**20:>9.0f} MiB{worst[1]/2**20:>7.0f} MiB"
           f"{worst[1]/worst[0]:>11.2f}x{(worst[1]-worst[2])/worst[0]:>17.2f}x  {r['ok']}")
 print("\ntargets: read >= 70% of dd; peak memory per rank <= 1.2x its share (VmHWM, incl. MPI/HDF5 baseline)")
 PY
