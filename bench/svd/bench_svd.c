@@ -13,6 +13,7 @@
 
 #include "mpi/scalapack_proto.h"
 #include "strata/dmat.h"
+#include "strata/events.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
 #include "strata/rng.h"
@@ -20,6 +21,7 @@
 #include "strata/util.h"
 
 static int g_rank;
+static strata_events_t *g_ev; /* --progress: one line per pass on stderr */
 
 static uint64_t mix(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
@@ -157,6 +159,7 @@ static double time_strata(const strata_grid_t *g, const strata_partition_t *p, s
   o.k = k;
   o.method = method;
   o.power_iters = q;
+  o.ev = g_ev;
   double best = 1e30;
   for (int rep = 0; rep < reps; rep++) {
     strata_svd_result_t *r = NULL;
@@ -187,7 +190,8 @@ int main(int argc, char **argv) {
   char ks[64] = "10,50";
   static const struct option lo[] = {{"rows", 1, 0, 'n'}, {"cols", 1, 0, 'd'}, {"k", 1, 0, 'k'},
                                      {"ref-rows", 1, 0, 'N'}, {"ref-cols", 1, 0, 'D'},
-                                     {"reps", 1, 0, 'r'}, {"no-dense", 0, 0, 'x'}, {0, 0, 0, 0}};
+                                     {"reps", 1, 0, 'r'}, {"no-dense", 0, 0, 'x'},
+                                     {"progress", 0, 0, 'P'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
     if (c == 'n') N = atoll(optarg);
@@ -197,6 +201,11 @@ int main(int argc, char **argv) {
     else if (c == 'D') Dref = atoll(optarg);
     else if (c == 'r') reps = atoi(optarg);
     else if (c == 'x') do_dense = 0;
+    else if (c == 'P') {
+      strata_events_opts_t eo = {0};
+      eo.progress = 1;
+      if (strata_events_create(MPI_COMM_WORLD, &eo, &g_ev)) MPI_Abort(MPI_COMM_WORLD, 1);
+    }
   }
   if (Nref > N) Nref = N;
   if (Dref > D) Dref = D;
@@ -255,6 +264,7 @@ int main(int argc, char **argv) {
   }
   strata_partition_destroy(&part);
   strata_grid_destroy(&g);
+  strata_events_destroy(&g_ev);
   MPI_Finalize();
   return 0;
 }

@@ -2,7 +2,7 @@
 # SVD/PCA benchmark (issue 3): bench_svd at np 1 and 2 on 2000 x 100,000 and 1644 x 200,000
 # float64, k = 10 and 50: strata randomized vs the roofline bound (STREAM triad and DGEMM peak
 # measured in the same run), and the dense references (strata exact = pdgesvd path, raw
-# ScaLAPACK pdgesvd, LAPACK dgesdd on one rank) measured on a scaled matrix (N/4 x D/10) and
+# ScaLAPACK pdgesvd, LAPACK dgesdd on one rank) measured on a scaled matrix (N/4 x D/40) and
 # extrapolated by N^2 D -- those columns are labelled "extrap.".
 # Usage: bench/svd/run.sh BUILD_DIR      (STRATA_BENCH_SMALL=1: D/5, for a quick look)
 set -euo pipefail
@@ -17,7 +17,7 @@ sizes=("2000 $((100000 / div))" "1644 $((200000 / div))")
 for sz in "${sizes[@]}"; do
   set -- $sz
   for np in 1 2; do
-    mpiexec -n $np "$exe" --rows "$1" --cols "$2" --ref-rows $(($1 / 4)) --ref-cols $(($2 / 10)) \
+    mpiexec -n $np "$exe" --rows "$1" --cols "$2" --ref-rows $(($1 / 4)) --ref-cols $(($2 / 40)) \
       --k 10,50 > "$out/$1x$2.np$np.txt"
   done
 done
