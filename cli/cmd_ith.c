@@ -32,7 +32,8 @@ const strata_cmd_t strata_cmd_ith = {
     "and the conventions as attributes.\n"
     "\n"
     "Input:\n"
-    "  --format F           meskit (default): MesKit MAF (Ref_allele_depth, Alt_allele_depth, VAF);\n"
+    "  --format F           meskit (default): MesKit MAF (Ref_allele_depth, Alt_allele_depth,\n"
+    "                       VAF);\n"
     "                       gdc: GDC MAF (t_ref_count, t_alt_count; VAF = alt/(ref+alt));\n"
     "                       pyclone: PyClone-VI output (mutation_id, sample_id, cluster_id,\n"
     "                       cellular_prevalence as CCF; needs --samples);\n"
@@ -69,13 +70,15 @@ const strata_cmd_t strata_cmd_ith = {
     "  clonal status        MesKit 1.1.2: per tumour and mutation, n samples carrying it:\n"
     "                       n == 1: Subclonal iff CCF_CI_High < 1; n > 1: Subclonal iff\n"
     "                       Tumor_Average_CCF < 0.5 and any CCF_CI_High < 1 and any CCF < 0.5\n"
-    "                       (Tumor_Average_CCF = round(sum CCF*depth / sum depth, 3)); needs --ccf\n"
+    "                       (Tumor_Average_CCF = round(sum CCF*depth / sum depth, 3)); needs\n"
+    "                       --ccf\n"
     "                       with CCF_Std or CCF_CI_High.  frac_subclonal (TRACERx-style): per\n"
     "                       region n_subclonal/(n_clonal+n_subclonal); per patient distinct\n"
     "                       mutations subclonal in some tumour / distinct mutations with a status\n"
     "  public/shared/private MesKit classifyMut SP: private if in 1 sample (tested first),\n"
     "                       public if in all samples of the patient, shared otherwise\n"
-    "  fst                  Hudson estimator, MesKit calFst: rows with depth >= --fst-min-depth (2)\n"
+    "  fst                  Hudson estimator, MesKit calFst: rows with depth >= --fst-min-depth\n"
+    "                       (2)\n"
     "                       and --fst-min-vaf (0) <= VAF <= 1; union, missing = VAF 0 depth 0;\n"
     "                       mean(N)/mean(D); patient = mean over pairs\n"
     "  nei                  Nei's distance on CCF (MesKit calNeiDist), matched over the union;\n"
@@ -86,12 +89,14 @@ const strata_cmd_t strata_cmd_ith = {
     "                       mean(SS12)/(mean(PC1)+mean(PC2)+mean(SS12)) over pairs\n"
     "  --jsi-pair-by-tumor  pairByTumor=TRUE: tumour pairs on Tumor_Average_CCF (extra pair rows\n"
     "                       with unit 'tumor'; jsi_multi from them)\n"
-    "  --jsi-min-ccf X      min.ccf (default 0)     --jsi-use-adj-vaf  use.adjVAF=TRUE (VAF=CCF/2)\n"
+    "  --jsi-min-ccf X      min.ccf (default 0)\n"
+    "  --jsi-use-adj-vaf    use.adjVAF=TRUE (VAF = CCF/2 before the VAF filter)\n"
     "  --jsi-no-indel       use.indel=FALSE (SNP rows only)\n"
     "                       MesKit vignette: --jsi-pair-by-tumor --jsi-min-ccf 0.02\n"
     "                       --jsi-use-adj-vaf --jsi-no-indel gives V402 JSI 0.341 on CRC_HZ\n"
     "  jaccard              plain presence Jaccard |A and B|/|A or B| (not MesKit's JSI)\n"
-    "  ccf_auc              MesKit ccfAUC, exact integral of the CCF ECDF on [0,1] = 1 - mean(CCF)\n"
+    "  ccf_auc              MesKit ccfAUC, exact integral of the CCF ECDF on [0,1]\n"
+    "                       = 1 - mean(CCF)\n"
     "                       (MesKit's quadrature differs by up to ~1e-3)\n"
     "  clones               with clusters (PyClone-VI cluster_id, CONIPHER CLUSTER, MAF Cluster):\n"
     "                       cluster CCF per region = mean CCF of its rows (capped at 1); clone\n"
@@ -114,7 +119,7 @@ const strata_cmd_t strata_cmd_ith = {
 
 typedef struct {
   const strata_mut_table_t *t;
-  const int32_t *spat;  /* sample -> patient */
+  const int32_t *spat; /* sample -> patient */
 } sortctx_t;
 static sortctx_t g_sort;
 
@@ -122,7 +127,8 @@ static sortctx_t g_sort;
 static int cmp_rows(const void *a, const void *b) {
   const strata_mut_table_t *t = g_sort.t;
   int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
-#define C3(x, y) if ((x) != (y)) return (x) < (y) ? -1 : 1
+#define C3(x, y) \
+  if ((x) != (y)) return (x) < (y) ? -1 : 1
   C3(t->sample_patient[t->sample[i]], t->sample_patient[t->sample[j]]);
   C3(t->chrom[i], t->chrom[j]);
   C3(t->pos[i], t->pos[j]);
@@ -235,7 +241,8 @@ static int tbl_gather(MPI_Comm comm, tbl_t *b) {
     }
   if (tot > INT32_MAX) STRATA_FAIL(STRATA_ERR_INTERNAL, "ith: gathered table exceeds 2^31 bytes");
   if (rank == 0) STRATA_MALLOC(txt, tot + 1);
-  STRATA_MPI_CHECK(MPI_Gatherv(b->txt ? b->txt : "", mine, MPI_CHAR, txt, cnt, dsp, MPI_CHAR, 0, comm));
+  STRATA_MPI_CHECK(
+      MPI_Gatherv(b->txt ? b->txt : "", mine, MPI_CHAR, txt, cnt, dsp, MPI_CHAR, 0, comm));
   int64_t rows = b->nrows, trows = 0;
   STRATA_MPI_CHECK(MPI_Reduce(&rows, &trows, 1, MPI_INT64_T, MPI_SUM, 0, comm));
   mine = (int)b->nnum;
@@ -270,8 +277,10 @@ cleanup:
 }
 
 static void fmt_num(char *buf, size_t n, double v) {
-  if (isnan(v)) snprintf(buf, n, "\tNA");
-  else snprintf(buf, n, "\t%.10g", v);
+  if (isnan(v))
+    snprintf(buf, n, "\tNA");
+  else
+    snprintf(buf, n, "\t%.10g", v);
 }
 
 /* Write one table: '#' metadata lines, header, label columns (text) + numeric columns. */
@@ -349,7 +358,8 @@ static int write_h5_table(hid_t g, const char *name, const tbl_t *b, int nlab,
     if (!index[r]) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
   }
   STRATA_CHECK(strata_h5_dataframe(g, name, b->nrows, index, nlab + ncols, order, &df));
-  for (int c = 0; c < nlab; c++) STRATA_CHECK(strata_h5_write_strings(df, labnames[c], b->nrows, lab[c]));
+  for (int c = 0; c < nlab; c++)
+    STRATA_CHECK(strata_h5_write_strings(df, labnames[c], b->nrows, lab[c]));
   STRATA_MALLOC(col, b->nrows);
   for (int c = 0; c < ncols; c++) {
     for (int64_t r = 0; r < b->nrows; r++) col[r] = b->num[r * ncols + c];
@@ -374,8 +384,8 @@ cleanup:
  * cohort's mean between-centroid distance.  Every rank reads the (small) latent matrix; the
  * between-patient sum is formed per patient by its owner and summed in patient order on every
  * rank, so the value does not depend on the rank count. */
-static int latent_ith(MPI_Comm comm, const char *path, const char *key,
-                      const strata_mut_table_t *t, double *lat /* [npatients] */) {
+static int latent_ith(MPI_Comm comm, const char *path, const char *key, const strata_mut_table_t *t,
+                      double *lat /* [npatients] */) {
   int st = STRATA_OK, rank, size;
   int64_t n = 0;
   int K = 0;
@@ -423,7 +433,8 @@ static int latent_ith(MPI_Comm comm, const char *path, const char *key,
     free(a);
     free(b);
     if (matched == 0)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s: no sample of the mutation table is in the latent file", path);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s: no sample of the mutation table is in the latent file",
+                  path);
   }
   STRATA_CALLOC(cen, (size_t)t->npatients * K);
   STRATA_CALLOC(cnt, t->npatients);
@@ -522,66 +533,139 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   double *sgM = NULL, *sgm = NULL, *sgt = NULL;
   strata_ith_opts_default(&o);
   spec.format = STRATA_MUT_MESKIT;
-  enum { O_FORMAT = 256, O_MAF, O_CLIN, O_CCF, O_CCFLEVEL, O_SEG, O_LATENT, O_LATKEY, O_MATH,
-         O_NEICOMPAT, O_NEIMIN, O_JSITUMOR, O_JSIMIN, O_JSIADJ, O_JSINOINDEL, O_FSTDEPTH,
-         O_FSTVAF, O_RESULTS, O_STORE, O_COHORT };
-  static const struct option lo[] = {
-      {"format", required_argument, 0, O_FORMAT}, {"maf", required_argument, 0, O_MAF},
-      {"table", required_argument, 0, O_MAF}, {"clin", required_argument, 0, O_CLIN},
-      {"samples", required_argument, 0, O_CLIN}, {"ccf", required_argument, 0, O_CCF},
-      {"ccf-conf-level", required_argument, 0, O_CCFLEVEL}, {"seg", required_argument, 0, O_SEG},
-      {"latent", required_argument, 0, O_LATENT}, {"latent-key", required_argument, 0, O_LATKEY},
-      {"math-convention", required_argument, 0, O_MATH},
-      {"nei-meskit-compat", no_argument, 0, O_NEICOMPAT},
-      {"nei-min-ccf", required_argument, 0, O_NEIMIN},
-      {"jsi-pair-by-tumor", no_argument, 0, O_JSITUMOR},
-      {"jsi-min-ccf", required_argument, 0, O_JSIMIN},
-      {"jsi-use-adj-vaf", no_argument, 0, O_JSIADJ}, {"jsi-no-indel", no_argument, 0, O_JSINOINDEL},
-      {"fst-min-depth", required_argument, 0, O_FSTDEPTH},
-      {"fst-min-vaf", required_argument, 0, O_FSTVAF}, {"output", required_argument, 0, 'o'},
-      {"results", required_argument, 0, O_RESULTS}, {"store", required_argument, 0, O_STORE},
-      {"cohort", required_argument, 0, O_COHORT}, {0, 0, 0, 0}};
+  enum {
+    O_FORMAT = 256,
+    O_MAF,
+    O_CLIN,
+    O_CCF,
+    O_CCFLEVEL,
+    O_SEG,
+    O_LATENT,
+    O_LATKEY,
+    O_MATH,
+    O_NEICOMPAT,
+    O_NEIMIN,
+    O_JSITUMOR,
+    O_JSIMIN,
+    O_JSIADJ,
+    O_JSINOINDEL,
+    O_FSTDEPTH,
+    O_FSTVAF,
+    O_RESULTS,
+    O_STORE,
+    O_COHORT
+  };
+  static const struct option lo[] = {{"format", required_argument, 0, O_FORMAT},
+                                     {"maf", required_argument, 0, O_MAF},
+                                     {"table", required_argument, 0, O_MAF},
+                                     {"clin", required_argument, 0, O_CLIN},
+                                     {"samples", required_argument, 0, O_CLIN},
+                                     {"ccf", required_argument, 0, O_CCF},
+                                     {"ccf-conf-level", required_argument, 0, O_CCFLEVEL},
+                                     {"seg", required_argument, 0, O_SEG},
+                                     {"latent", required_argument, 0, O_LATENT},
+                                     {"latent-key", required_argument, 0, O_LATKEY},
+                                     {"math-convention", required_argument, 0, O_MATH},
+                                     {"nei-meskit-compat", no_argument, 0, O_NEICOMPAT},
+                                     {"nei-min-ccf", required_argument, 0, O_NEIMIN},
+                                     {"jsi-pair-by-tumor", no_argument, 0, O_JSITUMOR},
+                                     {"jsi-min-ccf", required_argument, 0, O_JSIMIN},
+                                     {"jsi-use-adj-vaf", no_argument, 0, O_JSIADJ},
+                                     {"jsi-no-indel", no_argument, 0, O_JSINOINDEL},
+                                     {"fst-min-depth", required_argument, 0, O_FSTDEPTH},
+                                     {"fst-min-vaf", required_argument, 0, O_FSTVAF},
+                                     {"output", required_argument, 0, 'o'},
+                                     {"results", required_argument, 0, O_RESULTS},
+                                     {"store", required_argument, 0, O_STORE},
+                                     {"cohort", required_argument, 0, O_COHORT},
+                                     {0, 0, 0, 0}};
   int c;
   int64_t iv;
   opterr = 0;
   while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
     switch (c) {
-    case O_FORMAT:
-      if (!strcmp(optarg, "meskit")) spec.format = STRATA_MUT_MESKIT;
-      else if (!strcmp(optarg, "gdc")) spec.format = STRATA_MUT_GDC;
-      else if (!strcmp(optarg, "pyclone")) spec.format = STRATA_MUT_PYCLONE;
-      else if (!strcmp(optarg, "conipher")) spec.format = STRATA_MUT_CONIPHER;
-      else return strata_cli_usage("--format must be meskit, gdc, pyclone or conipher, got '%s'", optarg);
-      break;
-    case O_MAF: spec.table = optarg; break;
-    case O_CLIN: spec.samples = optarg; break;
-    case O_CCF: spec.ccf = optarg; break;
-    case O_CCFLEVEL: STRATA_CHECK(strata_cli_double("--ccf-conf-level", optarg, 1e-6, 1 - 1e-9, &spec.ccf_conf_level)); break;
-    case O_SEG: seg = optarg; break;
-    case O_LATENT: latent = optarg; break;
-    case O_LATKEY: latent_key = optarg; break;
-    case O_MATH:
-      if (!strcmp(optarg, "meskit")) o.math_convention = STRATA_ITH_MATH_MESKIT;
-      else if (!strcmp(optarg, "maftools")) o.math_convention = STRATA_ITH_MATH_MAFTOOLS;
-      else return strata_cli_usage("--math-convention must be meskit or maftools, got '%s'", optarg);
-      break;
-    case O_NEICOMPAT: o.nei_meskit_compat = 1; break;
-    case O_NEIMIN: STRATA_CHECK(strata_cli_double("--nei-min-ccf", optarg, 0, 1, &o.nei_min_ccf)); break;
-    case O_JSITUMOR: o.jsi_pair_by_tumor = 1; break;
-    case O_JSIMIN: STRATA_CHECK(strata_cli_double("--jsi-min-ccf", optarg, 0, 1, &o.jsi_min_ccf)); break;
-    case O_JSIADJ: o.jsi_use_adj_vaf = 1; break;
-    case O_JSINOINDEL: o.jsi_use_indel = 0; break;
-    case O_FSTDEPTH:
-      STRATA_CHECK(strata_cli_int("--fst-min-depth", optarg, 0, 1000000000, &iv));
-      o.fst_min_depth = (int)iv;
-      break;
-    case O_FSTVAF: STRATA_CHECK(strata_cli_double("--fst-min-vaf", optarg, 0, 1, &o.fst_min_vaf)); break;
-    case 'o': prefix = optarg; break;
-    case O_RESULTS: results = optarg; break;
-    case O_STORE: store = optarg; break;
-    case O_COHORT: cohort = optarg; break;
-    default:
-      return strata_cli_usage("unknown option '%s'", argv[optind - 1]);
+      case O_FORMAT:
+        if (!strcmp(optarg, "meskit"))
+          spec.format = STRATA_MUT_MESKIT;
+        else if (!strcmp(optarg, "gdc"))
+          spec.format = STRATA_MUT_GDC;
+        else if (!strcmp(optarg, "pyclone"))
+          spec.format = STRATA_MUT_PYCLONE;
+        else if (!strcmp(optarg, "conipher"))
+          spec.format = STRATA_MUT_CONIPHER;
+        else
+          return strata_cli_usage("--format must be meskit, gdc, pyclone or conipher, got '%s'",
+                                  optarg);
+        break;
+      case O_MAF:
+        spec.table = optarg;
+        break;
+      case O_CLIN:
+        spec.samples = optarg;
+        break;
+      case O_CCF:
+        spec.ccf = optarg;
+        break;
+      case O_CCFLEVEL:
+        STRATA_CHECK(
+            strata_cli_double("--ccf-conf-level", optarg, 1e-6, 1 - 1e-9, &spec.ccf_conf_level));
+        break;
+      case O_SEG:
+        seg = optarg;
+        break;
+      case O_LATENT:
+        latent = optarg;
+        break;
+      case O_LATKEY:
+        latent_key = optarg;
+        break;
+      case O_MATH:
+        if (!strcmp(optarg, "meskit"))
+          o.math_convention = STRATA_ITH_MATH_MESKIT;
+        else if (!strcmp(optarg, "maftools"))
+          o.math_convention = STRATA_ITH_MATH_MAFTOOLS;
+        else
+          return strata_cli_usage("--math-convention must be meskit or maftools, got '%s'", optarg);
+        break;
+      case O_NEICOMPAT:
+        o.nei_meskit_compat = 1;
+        break;
+      case O_NEIMIN:
+        STRATA_CHECK(strata_cli_double("--nei-min-ccf", optarg, 0, 1, &o.nei_min_ccf));
+        break;
+      case O_JSITUMOR:
+        o.jsi_pair_by_tumor = 1;
+        break;
+      case O_JSIMIN:
+        STRATA_CHECK(strata_cli_double("--jsi-min-ccf", optarg, 0, 1, &o.jsi_min_ccf));
+        break;
+      case O_JSIADJ:
+        o.jsi_use_adj_vaf = 1;
+        break;
+      case O_JSINOINDEL:
+        o.jsi_use_indel = 0;
+        break;
+      case O_FSTDEPTH:
+        STRATA_CHECK(strata_cli_int("--fst-min-depth", optarg, 0, 1000000000, &iv));
+        o.fst_min_depth = (int)iv;
+        break;
+      case O_FSTVAF:
+        STRATA_CHECK(strata_cli_double("--fst-min-vaf", optarg, 0, 1, &o.fst_min_vaf));
+        break;
+      case 'o':
+        prefix = optarg;
+        break;
+      case O_RESULTS:
+        results = optarg;
+        break;
+      case O_STORE:
+        store = optarg;
+        break;
+      case O_COHORT:
+        cohort = optarg;
+        break;
+      default:
+        return strata_cli_usage("unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind < argc) return strata_cli_usage("unexpected argument '%s'", argv[optind]);
@@ -589,12 +673,15 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   if (spec.table && cohort) return strata_cli_usage("give --maf or --cohort, not both");
 
   double t0 = strata_wtime();
-  if (cohort) STRATA_CHECK(strata_mut_load(comm, cohort, &t));
-  else STRATA_CHECK(strata_mut_read(comm, &spec, &t));
+  if (cohort)
+    STRATA_CHECK(strata_mut_load(comm, cohort, &t));
+  else
+    STRATA_CHECK(strata_mut_read(comm, &spec, &t));
   if (store) {
     char src[2048];
-    snprintf(src, sizeof src, "strata ith: table=%s samples=%s ccf=%s", spec.table ? spec.table : cohort,
-             spec.samples ? spec.samples : "-", spec.ccf ? spec.ccf : "-");
+    snprintf(src, sizeof src, "strata ith: table=%s samples=%s ccf=%s",
+             spec.table ? spec.table : cohort, spec.samples ? spec.samples : "-",
+             spec.ccf ? spec.ccf : "-");
     STRATA_CHECK(strata_mut_store(comm, t, store, src));
   }
   if (seg) STRATA_CHECK(strata_seg_read(comm, seg, t, &sg));
@@ -609,10 +696,17 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   qsort(ord, (size_t)t->n, sizeof *ord, cmp_rows);
   int64_t maxrows = 0;
   for (int64_t p = 0; p < t->npatients; p++)
-    if (t->patient_owner[p] == cli->rank && t->patient_rows[p] > maxrows) maxrows = t->patient_rows[p];
-  STRATA_MALLOC(mut, maxrows); STRATA_MALLOC(smp, maxrows); STRATA_MALLOC(dep, maxrows);
-  STRATA_MALLOC(clu, maxrows); STRATA_MALLOC(vaf, maxrows); STRATA_MALLOC(ccf, maxrows);
-  STRATA_MALLOC(cih, maxrows); STRATA_MALLOC(nsy, maxrows); STRATA_MALLOC(snp, maxrows);
+    if (t->patient_owner[p] == cli->rank && t->patient_rows[p] > maxrows)
+      maxrows = t->patient_rows[p];
+  STRATA_MALLOC(mut, maxrows);
+  STRATA_MALLOC(smp, maxrows);
+  STRATA_MALLOC(dep, maxrows);
+  STRATA_MALLOC(clu, maxrows);
+  STRATA_MALLOC(vaf, maxrows);
+  STRATA_MALLOC(ccf, maxrows);
+  STRATA_MALLOC(cih, maxrows);
+  STRATA_MALLOC(nsy, maxrows);
+  STRATA_MALLOC(snp, maxrows);
   STRATA_MALLOC(stu, t->nsamples);
   STRATA_MALLOC(lsample, t->nsamples);
   STRATA_CALLOC(lat, t->npatients);
@@ -670,8 +764,13 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     free(key);
   }
   if (sg) {
-    STRATA_MALLOC(sgs, nseg); STRATA_MALLOC(sgc, nseg); STRATA_MALLOC(sg0, nseg);
-    STRATA_MALLOC(sg1, nseg); STRATA_MALLOC(sgM, nseg); STRATA_MALLOC(sgm, nseg); STRATA_MALLOC(sgt, nseg);
+    STRATA_MALLOC(sgs, nseg);
+    STRATA_MALLOC(sgc, nseg);
+    STRATA_MALLOC(sg0, nseg);
+    STRATA_MALLOC(sg1, nseg);
+    STRATA_MALLOC(sgM, nseg);
+    STRATA_MALLOC(sgm, nseg);
+    STRATA_MALLOC(sgt, nseg);
   }
   /* per patient; a failure jumps to the agreement below so that no rank is left waiting */
   for (int64_t p = 0; p < t->npatients; p++) {
@@ -691,12 +790,15 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
         int64_t q = ord[pos - 1];
         int same = t->chrom[q] == t->chrom[i] && t->pos[q] == t->pos[i] && t->ref[q] == t->ref[i] &&
                    t->alt[q] == t->alt[i];
-        if (!same) nmut++;
-        else if (t->sample[q] == t->sample[i]) dup_local++;
+        if (!same)
+          nmut++;
+        else if (t->sample[q] == t->sample[i])
+          dup_local++;
       }
       mut[n] = (int32_t)nmut;
       smp[n] = lsample[t->sample[i]];
-      dep[n] = t->ref_depth[i] >= 0 && t->alt_depth[i] >= 0 ? t->ref_depth[i] + t->alt_depth[i] : -1;
+      dep[n] =
+          t->ref_depth[i] >= 0 && t->alt_depth[i] >= 0 ? t->ref_depth[i] + t->alt_depth[i] : -1;
       vaf[n] = t->vaf[i];
       ccf[n] = t->ccf[i];
       cih[n] = t->ccf_ci_high[i];
@@ -719,12 +821,30 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       sgt[ns] = sg->total[g];
       ns++;
     }
-    strata_ith_patient_t pin = {
-        .nsamples = S, .ntumors = T, .sample_tumor = stu, .nrows = n, .nmut = nmut, .mut = mut,
-        .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf, .ccf_ci_high = cih,
-        .has_ci = t->has_ci, .nonsyn = nsy, .snp = snp, .cluster = t->has_cluster ? clu : NULL,
-        .nseg = ns, .seg_sample = sgs, .seg_chrom = sgc, .seg_start = sg0, .seg_end = sg1,
-        .seg_major = sgM, .seg_minor = sgm, .seg_total = sgt, .seg_alleles = sg ? sg->has_alleles : 0};
+    strata_ith_patient_t pin = {.nsamples = S,
+                                .ntumors = T,
+                                .sample_tumor = stu,
+                                .nrows = n,
+                                .nmut = nmut,
+                                .mut = mut,
+                                .sample = smp,
+                                .vaf = vaf,
+                                .depth = dep,
+                                .ccf = ccf,
+                                .ccf_ci_high = cih,
+                                .has_ci = t->has_ci,
+                                .nonsyn = nsy,
+                                .snp = snp,
+                                .cluster = t->has_cluster ? clu : NULL,
+                                .nseg = ns,
+                                .seg_sample = sgs,
+                                .seg_chrom = sgc,
+                                .seg_start = sg0,
+                                .seg_end = sg1,
+                                .seg_major = sgM,
+                                .seg_minor = sgm,
+                                .seg_total = sgt,
+                                .seg_alleles = sg ? sg->has_alleles : 0};
     if ((st = strata_ith_patient_compute(&pin, &o, &res))) goto agree;
     res.patient[STRATA_ITH_T_LATENT] = lat[p];
     const char *pn = t->patient_names[p];
@@ -733,7 +853,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       snprintf(line, sizeof line, "%s\t%s\t%s\n", pn, t->sample_names[s],
                t->tumor_names[t->sample_tumor[s]]);
       if ((st = tbl_text(&treg, line))) goto agree;
-      if ((st = tbl_nums(&treg, &res.region[(size_t)i * STRATA_ITH_NREG], STRATA_ITH_NREG))) goto agree;
+      if ((st = tbl_nums(&treg, &res.region[(size_t)i * STRATA_ITH_NREG], STRATA_ITH_NREG)))
+        goto agree;
       treg.nrows++;
     }
     for (int k = 0; k < res.npair; k++) {
@@ -744,7 +865,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
                           : t->sample_names[slist[soff[p] + res.pair_b[k]]];
       snprintf(line, sizeof line, "%s\t%s\t%s\t%s\n", pn, tum ? "tumor" : "sample", a, b);
       if ((st = tbl_text(&tpair, line))) goto agree;
-      if ((st = tbl_nums(&tpair, &res.pair[(size_t)k * STRATA_ITH_NPAIR], STRATA_ITH_NPAIR))) goto agree;
+      if ((st = tbl_nums(&tpair, &res.pair[(size_t)k * STRATA_ITH_NPAIR], STRATA_ITH_NPAIR)))
+        goto agree;
       tpair.nrows++;
     }
     snprintf(line, sizeof line, "%s\n", pn);
@@ -765,35 +887,41 @@ agree:
 
   if (cli->rank == 0) {
     if (dup > 0)
-      fprintf(stderr, "strata ith: warning: %lld duplicated mutation rows (same sample and "
-                      "chr:pos:ref:alt); kept, as MesKit keeps them in MATH\n", (long long)dup);
+      fprintf(stderr,
+              "strata ith: warning: %lld duplicated mutation rows (same sample and "
+              "chr:pos:ref:alt); kept, as MesKit keeps them in MATH\n",
+              (long long)dup);
     if (t->ccf_unmatched > 0 && cli->verbosity >= 1)
       fprintf(stderr, "strata ith: note: %lld CCF rows matched no mutation row with VAF > 0\n",
               (long long)t->ccf_unmatched);
     size_t mcap = 4096;
     STRATA_MALLOC(meta, mcap);
-    snprintf(meta, mcap,
-             "# strata ith: input=%s format=%s; rows dropped: VAF==0 %lld, chrM %lld; vaf_percent=%d;"
-             " duplicated_rows=%lld\n"
-             "# math=%s; clonal_status=MesKit-1.1.2 (n=1: CI_high<1; n>1: Tumor_Average_CCF<0.5 & "
-             "any CI_high<1 & any CCF<0.5); sp=MesKit classifyMut SP; fst=Hudson (MesKit calFst, "
-             "min.total.depth=%d, min.vaf=%g); nei=%s (min.ccf=%g); jsi=MesKit calJSI "
-             "(pairByTumor=%s, min.ccf=%g, use.adjVAF=%s, use.indel=%s); jaccard=presence; "
-             "ccf_auc=1-mean(CCF); clones=linear-chain CONIPHER proportions; scna_ith=strata "
-             "(autosomes, bp subclonal/bp aberrant); latent_ith=strata (mean within-patient "
-             "distance / mean between-centroid distance)%s%s\n",
-             spec.table ? spec.table : cohort,
-             cohort ? "cohort uns/strata/mutations" : spec.format == STRATA_MUT_MESKIT ? "meskit" : spec.format == STRATA_MUT_GDC ? "gdc"
-             : spec.format == STRATA_MUT_PYCLONE ? "pyclone" : "conipher",
-             (long long)t->dropped_vaf0, (long long)t->dropped_chrM, t->vaf_percent, (long long)dup,
-             o.math_convention == STRATA_ITH_MATH_MESKIT
-                 ? "MesKit mathScore (all rows, round(100*MAD/median,3), MAD=1.4826*median|v-med|)"
-                 : "maftools math.score (nonSyn, VAF>=0.075, >=5 variants, unrounded)",
-             o.fst_min_depth, o.fst_min_vaf,
-             o.nei_meskit_compat ? "MesKit-1.1.2-compatible (unmatched across Tumor_IDs)" : "matched",
-             o.nei_min_ccf, o.jsi_pair_by_tumor ? "TRUE" : "FALSE", o.jsi_min_ccf,
-             o.jsi_use_adj_vaf ? "TRUE" : "FALSE", o.jsi_use_indel ? "TRUE" : "FALSE",
-             latent ? "; latent=" : "", latent ? latent : "");
+    snprintf(
+        meta, mcap,
+        "# strata ith: input=%s format=%s; rows dropped: VAF==0 %lld, chrM %lld; vaf_percent=%d;"
+        " duplicated_rows=%lld\n"
+        "# math=%s; clonal_status=MesKit-1.1.2 (n=1: CI_high<1; n>1: Tumor_Average_CCF<0.5 & "
+        "any CI_high<1 & any CCF<0.5); sp=MesKit classifyMut SP; fst=Hudson (MesKit calFst, "
+        "min.total.depth=%d, min.vaf=%g); nei=%s (min.ccf=%g); jsi=MesKit calJSI "
+        "(pairByTumor=%s, min.ccf=%g, use.adjVAF=%s, use.indel=%s); jaccard=presence; "
+        "ccf_auc=1-mean(CCF); clones=linear-chain CONIPHER proportions; scna_ith=strata "
+        "(autosomes, bp subclonal/bp aberrant); latent_ith=strata (mean within-patient "
+        "distance / mean between-centroid distance)%s%s\n",
+        spec.table ? spec.table : cohort,
+        cohort                              ? "cohort uns/strata/mutations"
+        : spec.format == STRATA_MUT_MESKIT  ? "meskit"
+        : spec.format == STRATA_MUT_GDC     ? "gdc"
+        : spec.format == STRATA_MUT_PYCLONE ? "pyclone"
+                                            : "conipher",
+        (long long)t->dropped_vaf0, (long long)t->dropped_chrM, t->vaf_percent, (long long)dup,
+        o.math_convention == STRATA_ITH_MATH_MESKIT
+            ? "MesKit mathScore (all rows, round(100*MAD/median,3), MAD=1.4826*median|v-med|)"
+            : "maftools math.score (nonSyn, VAF>=0.075, >=5 variants, unrounded)",
+        o.fst_min_depth, o.fst_min_vaf,
+        o.nei_meskit_compat ? "MesKit-1.1.2-compatible (unmatched across Tumor_IDs)" : "matched",
+        o.nei_min_ccf, o.jsi_pair_by_tumor ? "TRUE" : "FALSE", o.jsi_min_ccf,
+        o.jsi_use_adj_vaf ? "TRUE" : "FALSE", o.jsi_use_indel ? "TRUE" : "FALSE",
+        latent ? "; latent=" : "", latent ? latent : "");
     static const char *const reglab[] = {"patient", "sample", "tumor"};
     static const char *const pairlab[] = {"patient", "unit", "a", "b"};
     static const char *const patlab[] = {"patient"};
@@ -806,8 +934,8 @@ agree:
       STRATA_CHECK(write_tsv(path, meta, "patient\tunit\ta\tb", &tpair, strata_ith_pair_cols,
                              STRATA_ITH_NPAIR, NULL));
       snprintf(path, sizeof path, "%s.patient.tsv", prefix);
-      STRATA_CHECK(write_tsv(path, meta, "patient", &tpat, strata_ith_patient_cols, STRATA_ITH_NPAT,
-                             NULL));
+      STRATA_CHECK(
+          write_tsv(path, meta, "patient", &tpat, strata_ith_patient_cols, STRATA_ITH_NPAT, NULL));
     } else {
       STRATA_CHECK(write_tsv(NULL, meta, "patient", &tpat, strata_ith_patient_cols, STRATA_ITH_NPAT,
                              stdout));
@@ -817,9 +945,13 @@ agree:
       STRATA_CHECK(strata_h5out_create(results, 0, &h5));
       st = strata_h5_group(strata_h5out_file(h5), "ith", "dict", "0.1.0", &g);
       if (!st) st = strata_h5_attr_string(g, "conventions", meta);
-      if (!st) st = write_h5_table(g, "region", &treg, 3, reglab, strata_ith_region_cols, STRATA_ITH_NREG);
-      if (!st) st = write_h5_table(g, "pair", &tpair, 4, pairlab, strata_ith_pair_cols, STRATA_ITH_NPAIR);
-      if (!st) st = write_h5_table(g, "patient", &tpat, 1, patlab, strata_ith_patient_cols, STRATA_ITH_NPAT);
+      if (!st)
+        st = write_h5_table(g, "region", &treg, 3, reglab, strata_ith_region_cols, STRATA_ITH_NREG);
+      if (!st)
+        st = write_h5_table(g, "pair", &tpair, 4, pairlab, strata_ith_pair_cols, STRATA_ITH_NPAIR);
+      if (!st)
+        st = write_h5_table(g, "patient", &tpat, 1, patlab, strata_ith_patient_cols,
+                            STRATA_ITH_NPAT);
       if (g >= 0) H5Gclose(g);
       if (st) goto cleanup;
       STRATA_CHECK(strata_h5out_commit(&h5));
@@ -834,25 +966,50 @@ agree:
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
-                 (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec, maxcpu = 0;
+                 (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec,
+           maxcpu = 0;
     STRATA_MPI_CHECK(MPI_Reduce(&hwm, &maxhwm, 1, MPI_INT64_T, MPI_MAX, 0, comm));
     STRATA_MPI_CHECK(MPI_Reduce(&cpu, &maxcpu, 1, MPI_DOUBLE, MPI_MAX, 0, comm));
-    strata_log(comm, 1,
-               "ith: %lld patients, %lld regions, %lld region pairs in %.2f s (read+metrics %.2f s, "
-               "np %d, peak rank memory %.0f MiB, busiest rank CPU %.2f s)\n",
-               (long long)tpat.nrows, (long long)treg.nrows, (long long)tpair.nrows,
-               strata_wtime() - t0, tread_comp, cli->size, (double)maxhwm / 1048576.0, maxcpu);
+    strata_log(
+        comm, 1,
+        "ith: %lld patients, %lld regions, %lld region pairs in %.2f s (read+metrics %.2f s, "
+        "np %d, peak rank memory %.0f MiB, busiest rank CPU %.2f s)\n",
+        (long long)tpat.nrows, (long long)treg.nrows, (long long)tpair.nrows, strata_wtime() - t0,
+        tread_comp, cli->size, (double)maxhwm / 1048576.0, maxcpu);
   }
 cleanup:
   strata_h5out_abort(&h5);
   strata_ith_result_free(&res);
   strata_mut_table_destroy(&t);
   strata_seg_table_destroy(&sg);
-  free(ord); free(segord); free(lat); free(meta);
-  free(mut); free(smp); free(dep); free(clu); free(stu); free(lsample);
-  free(vaf); free(ccf); free(cih); free(nsy); free(snp);
-  tbl_free(&treg); tbl_free(&tpair); tbl_free(&tpat);
-  free(soff); free(slist); free(tlist_off); free(tlist);
-  free(sgs); free(sgc); free(sg0); free(sg1); free(sgM); free(sgm); free(sgt);
+  free(ord);
+  free(segord);
+  free(lat);
+  free(meta);
+  free(mut);
+  free(smp);
+  free(dep);
+  free(clu);
+  free(stu);
+  free(lsample);
+  free(vaf);
+  free(ccf);
+  free(cih);
+  free(nsy);
+  free(snp);
+  tbl_free(&treg);
+  tbl_free(&tpair);
+  tbl_free(&tpat);
+  free(soff);
+  free(slist);
+  free(tlist_off);
+  free(tlist);
+  free(sgs);
+  free(sgc);
+  free(sg0);
+  free(sg1);
+  free(sgM);
+  free(sgm);
+  free(sgt);
   return st;
 }

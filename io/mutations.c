@@ -4,7 +4,7 @@
  * Pass A learns the samples (first appearance) and rows per patient (the balancing cost); pass B
  * parses and validates the range and sends each row to the rank owning its patient (Alltoallv in
  * bounded rounds), so a rank holds only its patients' rows.  The CCF file goes the same way.
- * Nothing numeric here beyond MesKit's input conventions (VAF==0/chrM drop, percent VAF, CCF cap). */
+ * Nothing numeric beyond MesKit's input conventions (VAF==0/chrM drop, percent VAF, CCF cap). */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -23,7 +23,7 @@ typedef struct {
   char *buf;
   size_t cap;
   int64_t lineno;
-  int64_t pos, end;  /* byte position and the end of this reader's range (-1: end of file) */
+  int64_t pos, end; /* byte position and the end of this reader's range (-1: end of file) */
 } lreader_t;
 
 static int lr_open(lreader_t *r, const char *path) {
@@ -71,8 +71,8 @@ static int lr_next(lreader_t *r, char **line) {
       int err = 0;
       gzerror(r->gz, &err);
       if (err != Z_OK && err != Z_STREAM_END) {
-        strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "%s: read error after line %lld",
-                       r->path, (long long)r->lineno);
+        strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__,
+                       "%s: read error after line %lld", r->path, (long long)r->lineno);
         return -1;
       }
       if (len == 0) return 0;
@@ -83,7 +83,8 @@ static int lr_next(lreader_t *r, char **line) {
     if (len + 1 < r->cap) continue; /* end of file without a newline: next gzgets returns NULL */
     char *nb = realloc(r->buf, r->cap * 2);
     if (!nb) {
-      strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory reading %s", r->path);
+      strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory reading %s",
+                     r->path);
       return -1;
     }
     r->buf = nb;
@@ -140,8 +141,8 @@ static int parse_num(const char *s, double *out) {
 /* ---- string interning (open addressing, FNV-1a) ---------------------------------------- */
 typedef struct {
   char **str;
-  int64_t n, cap;    /* strings */
-  int64_t *slot;     /* [hcap] index+1, 0 = empty */
+  int64_t n, cap; /* strings */
+  int64_t *slot;  /* [hcap] index+1, 0 = empty */
   int64_t hcap;
 } intern_t;
 
@@ -228,8 +229,9 @@ static int read_header(lreader_t *r, char **f, int *nf) {
     break;
   }
   *nf = split_tabs(line, f, MAXF);
-  if (*nf > MAXF) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: more than %d columns", r->path,
-                              (long long)r->lineno, MAXF);
+  if (*nf > MAXF)
+    STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: more than %d columns", r->path, (long long)r->lineno,
+                MAXF);
   for (int i = 0; i < *nf; i++) f[i] = trim(f[i]);
 cleanup:
   return st;
@@ -245,17 +247,17 @@ static int col_of(char **f, int nf, const char *names) {
   return -1;
 }
 
-#define NEED(var, f, nf, names, path)                                                      \
-  do {                                                                                     \
-    (var) = col_of((f), (nf), (names));                                                    \
+#define NEED(var, f, nf, names, path)                                                       \
+  do {                                                                                      \
+    (var) = col_of((f), (nf), (names));                                                     \
     if ((var) < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: missing column %s", (path), (names)); \
   } while (0)
 
 /* ---- sample table ---------------------------------------------------------------------- */
 typedef struct {
-  intern_t names;       /* sample names */
-  char **patient;       /* [names.n] */
-  char **tumor;         /* [names.n] may be NULL */
+  intern_t names; /* sample names */
+  char **patient; /* [names.n] */
+  char **tumor;   /* [names.n] may be NULL */
 } sampletab_t;
 
 static void sampletab_free(sampletab_t *s) {
@@ -291,12 +293,13 @@ static int read_sampletab(const char *path, sampletab_t *s) {
                   n, nhead);
     const char *sn = trim(f[cs]), *pn = trim(f[cp]);
     if (!*sn || !*pn)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample or patient id", path, (long long)r.lineno);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample or patient id", path,
+                  (long long)r.lineno);
     int prev = intern_find(&s->names, sn);
     if (prev >= 0) {
       if (strcmp(s->patient[prev], pn))
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: sample '%s' listed for patients '%s' and '%s'", path,
-                    (long long)r.lineno, sn, s->patient[prev], pn);
+        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: sample '%s' listed for patients '%s' and '%s'",
+                    path, (long long)r.lineno, sn, s->patient[prev], pn);
       continue;
     }
     int32_t idx;
@@ -329,21 +332,41 @@ void strata_mut_table_destroy(strata_mut_table_t **tp) {
   for (int64_t i = 0; i < t->npatients; i++) free(t->patient_names[i]);
   for (int64_t i = 0; i < t->ntumors; i++) free(t->tumor_names[i]);
   for (int64_t i = 0; i < t->nstrings; i++) free(t->strings[i]);
-  free(t->sample_names); free(t->sample_patient); free(t->sample_tumor);
-  free(t->patient_names); free(t->patient_owner); free(t->patient_rows);
-  free(t->tumor_names); free(t->tumor_patient); free(t->strings);
-  free(t->sample); free(t->chrom); free(t->pos); free(t->ref); free(t->alt);
-  free(t->nonsyn); free(t->snp); free(t->ref_depth); free(t->alt_depth);
-  free(t->vaf); free(t->ccf); free(t->ccf_std); free(t->ccf_ci_high); free(t->cluster); free(t->line);
+  free(t->sample_names);
+  free(t->sample_patient);
+  free(t->sample_tumor);
+  free(t->patient_names);
+  free(t->patient_owner);
+  free(t->patient_rows);
+  free(t->tumor_names);
+  free(t->tumor_patient);
+  free(t->strings);
+  free(t->sample);
+  free(t->chrom);
+  free(t->pos);
+  free(t->ref);
+  free(t->alt);
+  free(t->nonsyn);
+  free(t->snp);
+  free(t->ref_depth);
+  free(t->alt_depth);
+  free(t->vaf);
+  free(t->ccf);
+  free(t->ccf_std);
+  free(t->ccf_ci_high);
+  free(t->cluster);
+  free(t->line);
   free(t);
   *tp = NULL;
 }
 
 /* maftools' default non-synonymous classes (MesKit's readMaf uses the same list). */
 static int is_nonsyn_class(const char *c) {
-  static const char *ns[] = {"Frame_Shift_Del", "Frame_Shift_Ins", "Splice_Site",
-                             "Translation_Start_Site", "Nonsense_Mutation", "Nonstop_Mutation",
-                             "In_Frame_Del", "In_Frame_Ins", "Missense_Mutation", NULL};
+  static const char *ns[] = {"Frame_Shift_Del",   "Frame_Shift_Ins",
+                             "Splice_Site",       "Translation_Start_Site",
+                             "Nonsense_Mutation", "Nonstop_Mutation",
+                             "In_Frame_Del",      "In_Frame_Ins",
+                             "Missense_Mutation", NULL};
   for (int i = 0; ns[i]; i++)
     if (!strcmp(c, ns[i])) return 1;
   return 0;
@@ -366,51 +389,51 @@ static int make_layout(const strata_mut_spec_t *sp, char **hf, int nf, int have_
   memset(L, 0xff, sizeof *L); /* all -1 */
   L->nf = nf;
   switch (sp->format) {
-  case STRATA_MUT_MESKIT:
-  case STRATA_MUT_GDC:
-    NEED(L->sample, hf, nf, "Tumor_Sample_Barcode", p);
-    NEED(L->chrom, hf, nf, "Chromosome", p);
-    NEED(L->pos, hf, nf, "Start_Position", p);
-    NEED(L->ref, hf, nf, "Reference_Allele", p);
-    NEED(L->alt, hf, nf, "Tumor_Seq_Allele2", p);
-    L->vclass = col_of(hf, nf, "Variant_Classification");
-    L->vtype = col_of(hf, nf, "Variant_Type");
-    if (sp->format == STRATA_MUT_MESKIT) {
-      NEED(L->refd, hf, nf, "Ref_allele_depth", p);
-      NEED(L->altd, hf, nf, "Alt_allele_depth", p);
-      NEED(L->vaf, hf, nf, "VAF", p);
-    } else {
-      NEED(L->refd, hf, nf, "t_ref_count", p);
-      NEED(L->altd, hf, nf, "t_alt_count", p);
-    }
-    L->patient = col_of(hf, nf, "Patient_ID");
-    L->tumor = col_of(hf, nf, "Tumor_ID");
-    L->cluster = col_of(hf, nf, "Cluster|cluster_id");
-    break;
-  case STRATA_MUT_PYCLONE:
-    NEED(L->mutid, hf, nf, "mutation_id", p);
-    NEED(L->sample, hf, nf, "sample_id", p);
-    NEED(L->cluster, hf, nf, "cluster_id", p);
-    NEED(L->ccf, hf, nf, "cellular_prevalence", p);
-    break;
-  case STRATA_MUT_CONIPHER:
-    NEED(L->patient, hf, nf, "CASE_ID", p);
-    NEED(L->sample, hf, nf, "SAMPLE", p);
-    NEED(L->chrom, hf, nf, "CHR", p);
-    NEED(L->pos, hf, nf, "POS", p);
-    NEED(L->ref, hf, nf, "REF", p);
-    NEED(L->alt, hf, nf, "ALT", p);
-    NEED(L->refd, hf, nf, "REF_COUNT", p);
-    NEED(L->altd, hf, nf, "VAR_COUNT", p);
-    L->cluster = col_of(hf, nf, "CLUSTER");
-    L->ccf = col_of(hf, nf, "CCF_PHYLO");
-    break;
-  default:
-    STRATA_FAIL(STRATA_ERR_INTERNAL, "unknown mutation format %d", (int)sp->format);
+    case STRATA_MUT_MESKIT:
+    case STRATA_MUT_GDC:
+      NEED(L->sample, hf, nf, "Tumor_Sample_Barcode", p);
+      NEED(L->chrom, hf, nf, "Chromosome", p);
+      NEED(L->pos, hf, nf, "Start_Position", p);
+      NEED(L->ref, hf, nf, "Reference_Allele", p);
+      NEED(L->alt, hf, nf, "Tumor_Seq_Allele2", p);
+      L->vclass = col_of(hf, nf, "Variant_Classification");
+      L->vtype = col_of(hf, nf, "Variant_Type");
+      if (sp->format == STRATA_MUT_MESKIT) {
+        NEED(L->refd, hf, nf, "Ref_allele_depth", p);
+        NEED(L->altd, hf, nf, "Alt_allele_depth", p);
+        NEED(L->vaf, hf, nf, "VAF", p);
+      } else {
+        NEED(L->refd, hf, nf, "t_ref_count", p);
+        NEED(L->altd, hf, nf, "t_alt_count", p);
+      }
+      L->patient = col_of(hf, nf, "Patient_ID");
+      L->tumor = col_of(hf, nf, "Tumor_ID");
+      L->cluster = col_of(hf, nf, "Cluster|cluster_id");
+      break;
+    case STRATA_MUT_PYCLONE:
+      NEED(L->mutid, hf, nf, "mutation_id", p);
+      NEED(L->sample, hf, nf, "sample_id", p);
+      NEED(L->cluster, hf, nf, "cluster_id", p);
+      NEED(L->ccf, hf, nf, "cellular_prevalence", p);
+      break;
+    case STRATA_MUT_CONIPHER:
+      NEED(L->patient, hf, nf, "CASE_ID", p);
+      NEED(L->sample, hf, nf, "SAMPLE", p);
+      NEED(L->chrom, hf, nf, "CHR", p);
+      NEED(L->pos, hf, nf, "POS", p);
+      NEED(L->ref, hf, nf, "REF", p);
+      NEED(L->alt, hf, nf, "ALT", p);
+      NEED(L->refd, hf, nf, "REF_COUNT", p);
+      NEED(L->altd, hf, nf, "VAR_COUNT", p);
+      L->cluster = col_of(hf, nf, "CLUSTER");
+      L->ccf = col_of(hf, nf, "CCF_PHYLO");
+      break;
+    default:
+      STRATA_FAIL(STRATA_ERR_INTERNAL, "unknown mutation format %d", (int)sp->format);
   }
   if (L->patient < 0 && !have_samples)
-    STRATA_FAIL(STRATA_ERR_INPUT, "%s: no Patient_ID column; give the sample table (--samples/--clin)",
-                p);
+    STRATA_FAIL(STRATA_ERR_INPUT,
+                "%s: no Patient_ID column; give the sample table (--samples/--clin)", p);
 cleanup:
   return st;
 }
@@ -421,15 +444,27 @@ static int rows_reserve(strata_mut_table_t *t, int64_t need, int64_t *cap) {
   if (need <= *cap) return STRATA_OK;
   int64_t nc = *cap ? *cap : 1024;
   while (nc < need) nc *= 2;
-#define GROW(a)                                                                  \
-  do {                                                                           \
-    void *np_ = realloc(t->a, (size_t)nc * sizeof *t->a);                        \
+#define GROW(a)                                                                              \
+  do {                                                                                       \
+    void *np_ = realloc(t->a, (size_t)nc * sizeof *t->a);                                    \
     if (!np_) STRATA_FAIL(STRATA_ERR_MEM, "out of memory storing %lld rows", (long long)nc); \
-    t->a = np_;                                                                  \
+    t->a = np_;                                                                              \
   } while (0)
-  GROW(sample); GROW(chrom); GROW(pos); GROW(ref); GROW(alt); GROW(nonsyn); GROW(snp);
-  GROW(ref_depth); GROW(alt_depth); GROW(vaf); GROW(ccf); GROW(ccf_std); GROW(ccf_ci_high);
-  GROW(cluster); GROW(line);
+  GROW(sample);
+  GROW(chrom);
+  GROW(pos);
+  GROW(ref);
+  GROW(alt);
+  GROW(nonsyn);
+  GROW(snp);
+  GROW(ref_depth);
+  GROW(alt_depth);
+  GROW(vaf);
+  GROW(ccf);
+  GROW(ccf_std);
+  GROW(ccf_ci_high);
+  GROW(cluster);
+  GROW(line);
 #undef GROW
   *cap = nc;
 cleanup:
@@ -461,7 +496,7 @@ static int parse_depth(const char *s, int32_t *out, int *neg) {
 
 /* CCF join key: (sample, chromosome, position) -> first local row with it. */
 typedef struct {
-  uint64_t *key;    /* hashed composite; 0 = empty */
+  uint64_t *key; /* hashed composite; 0 = empty */
   int64_t *row;
   int64_t cap;
 } rowhash_t;
@@ -478,10 +513,10 @@ static int copy_names(intern_t *in, char ***out, int64_t *n);
 
 /* ---- byte ranges: each rank reads a slice of a plain file ------------------------------- */
 typedef struct {
-  int active;        /* this rank reads something */
-  int whole;         /* gzip: rank 0 streams the whole file (header included) */
+  int active; /* this rank reads something */
+  int whole;  /* gzip: rank 0 streams the whole file (header included) */
   int64_t begin, end, lineno0;
-  int64_t ds, hdr_lines;  /* first data byte and the lines up to it (plain files) */
+  int64_t ds, hdr_lines; /* first data byte and the lines up to it (plain files) */
 } range_t;
 
 static int is_gzip(const char *path, int *gz) {
@@ -567,7 +602,8 @@ static int make_range(MPI_Comm comm, const char *path, range_t *rg) {
     }
     fsize = (int64_t)ftello(f);
     fclose(f);
-    int64_t nominal_b = ds + (fsize - ds) * rank / size, nominal_e = ds + (fsize - ds) * (rank + 1) / size;
+    int64_t nominal_b = ds + (fsize - ds) * rank / size,
+            nominal_e = ds + (fsize - ds) * (rank + 1) / size;
     rg->begin = rank == 0 ? ds : 0;
     rg->end = rank == size - 1 ? fsize : 0;
     if (rank > 0) st = line_boundary(path, nominal_b, fsize, &rg->begin);
@@ -642,7 +678,9 @@ static int bytes_put(bytes_t *b, const void *src, size_t n) {
   return STRATA_OK;
 }
 
-static int bytes_str(bytes_t *b, const char *s) { return bytes_put(b, s, strlen(s) + 1); }
+static int bytes_str(bytes_t *b, const char *s) {
+  return bytes_put(b, s, strlen(s) + 1);
+}
 
 /* Collective.  Send out[q] to rank q; *in gets everything received, in source-rank order. */
 static int exchange(MPI_Comm comm, bytes_t *out, bytes_t *in) {
@@ -721,8 +759,7 @@ static int row_dropped(const layout_t *L, const strata_mut_spec_t *sp, char **f,
 
 /* Pass A over this rank's range: samples (first line, rows, patient, tumor), dropped counts. */
 static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, const layout_t *L,
-                        const range_t *rg, strata_mut_table_t *t, bytes_t *out,
-                        int64_t *nlines) {
+                        const range_t *rg, strata_mut_table_t *t, bytes_t *out, int64_t *nlines) {
   int st = STRATA_OK;
   lreader_t r = {0};
   intern_t loc = {0};
@@ -743,12 +780,16 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
                   (long long)abs_line(sp->table, rg, r.lineno), n, L->nf);
     int why;
     if (row_dropped(L, sp, f, &why)) {
-      if (why == 1) t->dropped_vaf0++;
-      else t->dropped_chrM++;
+      if (why == 1)
+        t->dropped_vaf0++;
+      else
+        t->dropped_chrM++;
       continue;
     }
     const char *sn = trim(f[L->sample]);
-    if (!*sn) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample id", sp->table, (long long)abs_line(sp->table, rg, r.lineno));
+    if (!*sn)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: empty sample id", sp->table,
+                  (long long)abs_line(sp->table, rg, r.lineno));
     int s = intern_find(&loc, sn);
     if (s >= 0) {
       cnt[s]++;
@@ -773,7 +814,8 @@ static int scan_samples(const strata_mut_spec_t *sp, const sampletab_t *stab, co
     STRATA_CHECK(intern_add(&loc, sn, &idx));
     if (idx >= cap) {
       int64_t nc = cap ? 2 * cap : 64;
-      int64_t *a = realloc(first, (size_t)nc * sizeof *a), *b = a ? realloc(cnt, (size_t)nc * sizeof *b) : NULL;
+      int64_t *a = realloc(first, (size_t)nc * sizeof *a),
+              *b = a ? realloc(cnt, (size_t)nc * sizeof *b) : NULL;
       if (a) first = a;
       if (b) cnt = b;
       char **c1 = b ? realloc(pat, (size_t)nc * sizeof *c1) : NULL;
@@ -917,7 +959,8 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
   rec->ccf = NAN;
   rec->refd = rec->altd = -1;
   if (rec->sample < 0)
-    STRATA_FAIL(STRATA_ERR_INTERNAL, "%s:%lld: sample vanished between passes", sp->table, (long long)lineno);
+    STRATA_FAIL(STRATA_ERR_INTERNAL, "%s:%lld: sample vanished between passes", sp->table,
+                (long long)lineno);
   if (sp->format == STRATA_MUT_PYCLONE) {
     *chrom = trim(f[L->mutid]);
     *ref = *alt = "";
@@ -928,33 +971,41 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
     *chrom = c;
     double pv;
     if (!parse_num(trim(f[L->pos]), &pv) || isnan(pv) || pv < 0 || pv != floor(pv))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s'", sp->table, (long long)lineno, f[L->pos]);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s'", sp->table, (long long)lineno,
+                  f[L->pos]);
     rec->pos = (int64_t)pv;
     *ref = trim(f[L->ref]);
     *alt = trim(f[L->alt]);
     rec->has_alleles = 1;
   }
   rec->nonsyn = L->vclass >= 0 ? (uint8_t)is_nonsyn_class(trim(f[L->vclass])) : 1;
-  if (L->vtype >= 0) rec->snp = !strcmp(trim(f[L->vtype]), "SNP");
+  if (L->vtype >= 0)
+    rec->snp = !strcmp(trim(f[L->vtype]), "SNP");
   else if (rec->has_alleles)
     rec->snp = strlen(*ref) == 1 && strlen(*alt) == 1 && strcmp(*ref, "-") && strcmp(*alt, "-");
-  else rec->snp = 1;
+  else
+    rec->snp = 1;
   if (L->refd >= 0) {
     int neg = 0;
     if (!parse_depth(trim(f[L->refd]), &rec->refd, &neg) ||
         !parse_depth(trim(f[L->altd]), &rec->altd, &neg)) {
-      if (neg) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth", sp->table, (long long)lineno);
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: allele depth is not a non-negative integer ('%s', '%s')",
-                  sp->table, (long long)lineno, f[L->refd], f[L->altd]);
+      if (neg)
+        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth", sp->table,
+                    (long long)lineno);
+      STRATA_FAIL(STRATA_ERR_INPUT,
+                  "%s:%lld: allele depth is not a non-negative integer ('%s', '%s')", sp->table,
+                  (long long)lineno, f[L->refd], f[L->altd]);
     }
   }
   double vaf = NAN;
   if (L->vaf >= 0) {
     if (!parse_num(trim(f[L->vaf]), &vaf))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF '%s' is not a number", sp->table, (long long)lineno, f[L->vaf]);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF '%s' is not a number", sp->table,
+                  (long long)lineno, f[L->vaf]);
     if (vaf < 0 || vaf > 100)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF %g outside [0,1] (and outside [0,100] as percent)",
-                  sp->table, (long long)lineno, vaf);
+      STRATA_FAIL(STRATA_ERR_INPUT,
+                  "%s:%lld: VAF %g outside [0,1] (and outside [0,100] as percent)", sp->table,
+                  (long long)lineno, vaf);
   } else if (rec->refd >= 0 && rec->altd >= 0 && rec->refd + rec->altd > 0) {
     vaf = (double)rec->altd / ((double)rec->refd + rec->altd);
   }
@@ -962,15 +1013,18 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
   if (L->ccf >= 0) {
     double c;
     if (!parse_num(trim(f[L->ccf]), &c))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->table, (long long)lineno, f[L->ccf]);
-    if (c < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->table, (long long)lineno, c);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->table,
+                  (long long)lineno, f[L->ccf]);
+    if (c < 0)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->table, (long long)lineno, c);
     rec->ccf = c > 1 ? 1.0 : c; /* MesKit caps CCF at 1; CONIPHER caps clone CCFs */
   }
   if (L->cluster >= 0) {
     double c;
-    if (!parse_num(trim(f[L->cluster]), &c) || (!isnan(c) && (c != floor(c) || c < 0 || c > INT32_MAX)))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: cluster '%s' is not a non-negative integer", sp->table,
-                  (long long)lineno, f[L->cluster]);
+    if (!parse_num(trim(f[L->cluster]), &c) ||
+        (!isnan(c) && (c != floor(c) || c < 0 || c > INT32_MAX)))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: cluster '%s' is not a non-negative integer",
+                  sp->table, (long long)lineno, f[L->cluster]);
     rec->cluster = isnan(c) ? -1 : (int32_t)c;
   }
 cleanup:
@@ -1101,7 +1155,10 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
     double p = (1 - sp->ccf_conf_level) / 2, lo = 0, hi = 40;
     for (int it = 0; it < 200; it++) {
       double mid = 0.5 * (lo + hi);
-      if (0.5 * erfc(mid / sqrt(2.0)) > p) lo = mid; else hi = mid;
+      if (0.5 * erfc(mid / sqrt(2.0)) > p)
+        lo = mid;
+      else
+        hi = mid;
     }
     z = 0.5 * (lo + hi);
   }
@@ -1117,7 +1174,8 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
     if (cs < 0 || cc < 0 || cp < 0 || cv < 0)
       lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                            "%s: missing column (needs Tumor_Sample_Barcode, Chromosome, "
-                           "Start_Position, CCF)", sp->ccf);
+                           "Start_Position, CCF)",
+                           sp->ccf);
   }
   lr_close(&hr);
   STRATA_CHECK(strata_agree(comm, lst));
@@ -1170,20 +1228,26 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
       double pv;
       const char *c = NULL;
       if (n != nf)
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: %d fields, header has %d",
-                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), n, nf);
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s:%lld: %d fields, header has %d", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno), n, nf);
       else if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: bad Start_Position '%s'",
-                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp]);
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s:%lld: bad Start_Position '%s'", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp]);
       else if (!parse_num(trim(f[cv]), &rec.ccf))
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF '%s' is not a number",
-                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), f[cv]);
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s:%lld: CCF '%s' is not a number", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno), f[cv]);
       else if (rec.ccf < 0)
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: negative CCF %g",
-                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno), rec.ccf);
-      else if ((cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd)) || (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi)))
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__, "%s:%lld: CCF_Std/CCF_CI_High is not a number",
-                             sp->ccf, (long long)abs_line(sp->ccf, &rg, r.lineno));
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s:%lld: negative CCF %g", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno), rec.ccf);
+      else if ((cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd)) ||
+               (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi)))
+        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                             "%s:%lld: CCF_Std/CCF_CI_High is not a number", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno));
       if (lst) {
         more = 0;
         break;
@@ -1217,7 +1281,8 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
         uint64_t slot = k & (uint64_t)(h.cap - 1);
         while (h.key[slot]) {
           int64_t j = h.row[slot];
-          if (h.key[slot] == k && t->sample[j] == rec.sample && t->chrom[j] == ci && t->pos[j] == rec.pos) {
+          if (h.key[slot] == k && t->sample[j] == rec.sample && t->chrom[j] == ci &&
+              t->pos[j] == rec.pos) {
             hit = j;
             break;
           }
@@ -1296,7 +1361,8 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
   lr_close(&r);
   if (!lst && sp->format == STRATA_MUT_PYCLONE && !sp->samples)
     lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
-                         "%s: PyClone-VI output has no patient column; give the sample table", sp->table);
+                         "%s: PyClone-VI output has no patient column; give the sample table",
+                         sp->table);
   STRATA_CHECK(strata_agree(comm, lst));
   t->has_depth = L.refd >= 0;
   t->has_vaf = L.vaf >= 0 || L.refd >= 0;
@@ -1327,9 +1393,11 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
   }
   STRATA_MALLOC(all.p, tot + 1);
   all.len = all.cap = tot;
-  STRATA_MPI_CHECK(MPI_Allgatherv(mine.p ? mine.p : "", ml, MPI_BYTE, all.p, cnt, dsp, MPI_BYTE, comm));
+  STRATA_MPI_CHECK(
+      MPI_Allgatherv(mine.p ? mine.p : "", ml, MPI_BYTE, all.p, cnt, dsp, MPI_BYTE, comm));
   STRATA_CHECK(merge_samples(&all, t, &samples, &sample_rows));
-  if (t->nsamples == 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: no mutation rows with VAF > 0", sp->table);
+  if (t->nsamples == 0)
+    STRATA_FAIL(STRATA_ERR_INPUT, "%s: no mutation rows with VAF > 0", sp->table);
   /* patients over ranks, balanced by kept rows, never split */
   STRATA_CALLOC(t->patient_rows, t->npatients);
   for (int64_t s = 0; s < t->nsamples; s++) t->patient_rows[t->sample_patient[s]] += sample_rows[s];
@@ -1389,8 +1457,13 @@ cleanup:
 void strata_seg_table_destroy(strata_seg_table_t **tp) {
   if (!tp || !*tp) return;
   strata_seg_table_t *t = *tp;
-  free(t->sample); free(t->chrom); free(t->start); free(t->end);
-  free(t->major); free(t->minor); free(t->total);
+  free(t->sample);
+  free(t->chrom);
+  free(t->start);
+  free(t->end);
+  free(t->major);
+  free(t->minor);
+  free(t->total);
   free(t);
   *tp = NULL;
 }
@@ -1431,7 +1504,8 @@ int strata_seg_read(MPI_Comm comm, const char *path, const strata_mut_table_t *m
   cmin = col_of(hf, nf, "Minor_CN|COPY_NUMBER_B|nMinor|minor_cn|nB");
   ctot = col_of(hf, nf, "CopyNumber|total_cn|Copy_Number|cn");
   if ((cmaj < 0 || cmin < 0) && ctot < 0)
-    STRATA_FAIL(STRATA_ERR_INPUT, "%s: no copy-number columns (Major_CN + Minor_CN, or CopyNumber)", path);
+    STRATA_FAIL(STRATA_ERR_INPUT, "%s: no copy-number columns (Major_CN + Minor_CN, or CopyNumber)",
+                path);
   t->has_alleles = cmaj >= 0 && cmin >= 0;
   int nhead = nf;
   char *line = NULL;
@@ -1440,7 +1514,8 @@ int strata_seg_read(MPI_Comm comm, const char *path, const strata_mut_table_t *m
     if (line[0] == '#' || line[0] == '\0') continue;
     int n = split_tabs(line, f, MAXF);
     if (n != nhead)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: %d fields, header has %d", path, (long long)r.lineno, n, nhead);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: %d fields, header has %d", path, (long long)r.lineno,
+                  n, nhead);
     int s = intern_find(&samples, trim(f[cs]));
     if (s < 0) {
       t->unknown_samples++;
@@ -1450,22 +1525,30 @@ int strata_seg_read(MPI_Comm comm, const char *path, const strata_mut_table_t *m
     double a, b, maj = NAN, mn = NAN, tot = NAN;
     if (!parse_num(trim(f[c0]), &a) || !parse_num(trim(f[c1]), &b) || isnan(a) || isnan(b))
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment coordinates", path, (long long)r.lineno);
-    if (b < a) STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: segment end %.0f < start %.0f", path,
-                           (long long)r.lineno, b, a);
+    if (b < a)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: segment end %.0f < start %.0f", path,
+                  (long long)r.lineno, b, a);
     if ((t->has_alleles && (!parse_num(trim(f[cmaj]), &maj) || !parse_num(trim(f[cmin]), &mn))) ||
         (ctot >= 0 && !parse_num(trim(f[ctot]), &tot)))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: copy number is not a number", path, (long long)r.lineno);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: copy number is not a number", path,
+                  (long long)r.lineno);
     if (maj < 0 || mn < 0 || tot < 0)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative copy number", path, (long long)r.lineno);
     if (cap <= t->n) {
       int64_t nc = cap ? 2 * cap : 256;
-#define GROWS(a)                                                                 \
-  do {                                                                           \
-    void *np_ = realloc(t->a, (size_t)nc * sizeof *t->a);                        \
-    if (!np_) STRATA_FAIL(STRATA_ERR_MEM, "out of memory reading %s", path);     \
-    t->a = np_;                                                                  \
+#define GROWS(a)                                                             \
+  do {                                                                       \
+    void *np_ = realloc(t->a, (size_t)nc * sizeof *t->a);                    \
+    if (!np_) STRATA_FAIL(STRATA_ERR_MEM, "out of memory reading %s", path); \
+    t->a = np_;                                                              \
   } while (0)
-      GROWS(sample); GROWS(chrom); GROWS(start); GROWS(end); GROWS(major); GROWS(minor); GROWS(total);
+      GROWS(sample);
+      GROWS(chrom);
+      GROWS(start);
+      GROWS(end);
+      GROWS(major);
+      GROWS(minor);
+      GROWS(total);
 #undef GROWS
       cap = nc;
     }

@@ -113,11 +113,16 @@ int strata_latent_read(const char *path, const char *key, int64_t *n, int *K, ch
   *K = 0;
   *names = NULL;
   *Z = NULL;
-  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); } H5E_END_TRY;
+  H5E_BEGIN_TRY {
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  }
+  H5E_END_TRY;
   if (f < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: cannot open as HDF5", path);
   htri_t mofa;
-  H5E_BEGIN_TRY { mofa = H5Lexists(f, "expectations", H5P_DEFAULT) > 0 &&
-                         H5Lexists(f, "groups", H5P_DEFAULT) > 0; } H5E_END_TRY;
+  H5E_BEGIN_TRY {
+    mofa = H5Lexists(f, "expectations", H5P_DEFAULT) > 0 && H5Lexists(f, "groups", H5P_DEFAULT) > 0;
+  }
+  H5E_END_TRY;
   if (mofa && !key) {
     /* MOFA2: every group's Z is K x N_g (h5py row-major); samples/<group> names its columns */
     STRATA_CHECK(read_strings(f, path, "groups/groups", &ng, &groups));
@@ -126,9 +131,11 @@ int strata_latent_read(const char *path, const char *key, int64_t *n, int *K, ch
       STRATA_CHECK(read_matrix(f, path, ds, &r, &c, &m));
       snprintf(ds, sizeof ds, "samples/%s", groups[g]);
       STRATA_CHECK(read_strings(f, path, ds, &nn, &gn));
-      if (nn != c) STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s has %lld names for %lld columns of Z", path,
-                               ds, (long long)nn, (long long)c);
-      if (g > 0 && r != *K) STRATA_FAIL(STRATA_ERR_INPUT, "%s: groups disagree on the factor count", path);
+      if (nn != c)
+        STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s has %lld names for %lld columns of Z", path, ds,
+                    (long long)nn, (long long)c);
+      if (g > 0 && r != *K)
+        STRATA_FAIL(STRATA_ERR_INPUT, "%s: groups disagree on the factor count", path);
       *K = (int)r;
       double *nz = realloc(z, (size_t)(tot + c) * (size_t)r * sizeof *nz);
       char **na = realloc(all, (size_t)(tot + c) * sizeof *na);
@@ -157,14 +164,23 @@ int strata_latent_read(const char *path, const char *key, int64_t *n, int *K, ch
     static const char *const dflt[] = {"obsm/X_pca", "obsm/X_svd", "obsm/X_mofa"};
     for (int i = 0; !k && i < 3; i++) {
       htri_t ex;
-      H5E_BEGIN_TRY { ex = H5Lexists(f, "obsm", H5P_DEFAULT) > 0 && H5Lexists(f, dflt[i], H5P_DEFAULT) > 0; } H5E_END_TRY;
+      H5E_BEGIN_TRY {
+        ex = H5Lexists(f, "obsm", H5P_DEFAULT) > 0 && H5Lexists(f, dflt[i], H5P_DEFAULT) > 0;
+      }
+      H5E_END_TRY;
       if (ex > 0) k = dflt[i];
     }
-    if (!k) STRATA_FAIL(STRATA_ERR_INPUT, "%s: not a MOFA2 model and no obsm/X_pca, obsm/X_svd or obsm/X_mofa "
-                        "(give --latent-key)", path);
+    if (!k)
+      STRATA_FAIL(STRATA_ERR_INPUT,
+                  "%s: not a MOFA2 model and no obsm/X_pca, obsm/X_svd or obsm/X_mofa "
+                  "(give --latent-key)",
+                  path);
     STRATA_CHECK(read_matrix(f, path, k, &r, &c, &z));
     char idx[256] = "_index";
-    H5E_BEGIN_TRY { a = H5Aopen_by_name(f, "obs", "_index", H5P_DEFAULT, H5P_DEFAULT); } H5E_END_TRY;
+    H5E_BEGIN_TRY {
+      a = H5Aopen_by_name(f, "obs", "_index", H5P_DEFAULT, H5P_DEFAULT);
+    }
+    H5E_END_TRY;
     if (a >= 0) {
       at = H5Aget_type(a);
       if (H5Tis_variable_str(at) > 0) {
@@ -178,8 +194,9 @@ int strata_latent_read(const char *path, const char *key, int64_t *n, int *K, ch
     }
     snprintf(ds, sizeof ds, "obs/%s", idx);
     STRATA_CHECK(read_strings(f, path, ds, &tot, &all));
-    if (tot != r) STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s has %lld rows but obs has %lld names", path, k,
-                              (long long)r, (long long)tot);
+    if (tot != r)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s has %lld rows but obs has %lld names", path, k,
+                  (long long)r, (long long)tot);
     *K = (int)c;
   }
   *n = tot;
@@ -212,8 +229,10 @@ static int open_groups(hid_t f, const char *path, hid_t *out) {
   cur = H5Gopen2(f, "/", H5P_DEFAULT);
   for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
     hid_t nx;
-    if (H5Lexists(cur, c, H5P_DEFAULT) > 0) nx = H5Gopen2(cur, c, H5P_DEFAULT);
-    else nx = H5Gcreate2(cur, c, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (H5Lexists(cur, c, H5P_DEFAULT) > 0)
+      nx = H5Gopen2(cur, c, H5P_DEFAULT);
+    else
+      nx = H5Gcreate2(cur, c, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(cur);
     cur = nx;
     if (cur < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open or create group '%s'", path);
@@ -327,7 +346,8 @@ int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *pat
     }
     int64_t li = 0;
     for (int q = 0; q < size; q++)
-      for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q]; b += (int64_t)strlen(allbytes + b) + 1, li++) {
+      for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q];
+           b += (int64_t)strlen(allbytes + b) + 1, li++) {
         const char *s = allbytes + b;
         uint64_t h = 1469598103934665603ULL;
         for (const char *c = s; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
@@ -343,19 +363,28 @@ int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *pat
   }
   /* gather and write column by column */
   if (rank == 0) {
-    H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT); } H5E_END_TRY;
+    H5E_BEGIN_TRY {
+      f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    }
+    H5E_END_TRY;
     if (f < 0) f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open or create '%s'", path);
+    if (f < 0)
+      st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open or create '%s'",
+                          path);
     if (!st) {
-      H5E_BEGIN_TRY { H5Ldelete(f, MUT_GROUP, H5P_DEFAULT); } H5E_END_TRY;
+      H5E_BEGIN_TRY {
+        H5Ldelete(f, MUT_GROUP, H5P_DEFAULT);
+      }
+      H5E_END_TRY;
       st = open_groups(f, MUT_GROUP, &g);
     }
     if (!st) st = strata_h5_attr_string(g, "encoding-type", "dict");
     if (!st) st = strata_h5_attr_string(g, "encoding-version", "0.1.0");
     if (!st) st = strata_h5_attr_string(g, "source", source ? source : "");
-    if (!st) st = strata_h5_attr_string(g, "description",
-                                        "multi-region mutation rows (VAF > 0) in patient order; "
-                                        "patient_offsets[p]..[p+1] are patient p's rows");
+    if (!st)
+      st = strata_h5_attr_string(g, "description",
+                                 "multi-region mutation rows (VAF > 0) in patient order; "
+                                 "patient_offsets[p]..[p+1] are patient p's rows");
     if (!st) st = strata_h5_attr_int64(g, "has_ci", t->has_ci);
     if (!st) st = strata_h5_attr_int64(g, "has_ccf", t->has_ccf);
     if (!st) st = strata_h5_attr_int64(g, "has_cluster", t->has_cluster);
@@ -385,20 +414,20 @@ int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *pat
     if (!st) st = strata_h5_group(g, "rows", "dict", "0.1.0", &r);
   }
   STRATA_CHECK(strata_agree(comm, st));
-#define GATHER_I(expr, name)                                                                    \
-  do {                                                                                          \
-    for (int64_t k = 0; k < t->n; k++) {                                                        \
-      int64_t i = ord[k];                                                                       \
-      ibuf[k] = (expr);                                                                         \
-    }                                                                                           \
-    STRATA_MPI_CHECK(MPI_Gatherv(ibuf, n, MPI_INT64_T, gi, cnt, dsp, MPI_INT64_T, 0, comm));  \
-    if (rank == 0 && !st) st = strata_h5_write_int64(r, name, N, gi);                           \
+#define GATHER_I(expr, name)                                                                 \
+  do {                                                                                       \
+    for (int64_t k = 0; k < t->n; k++) {                                                     \
+      int64_t i = ord[k];                                                                    \
+      ibuf[k] = (expr);                                                                      \
+    }                                                                                        \
+    STRATA_MPI_CHECK(MPI_Gatherv(ibuf, n, MPI_INT64_T, gi, cnt, dsp, MPI_INT64_T, 0, comm)); \
+    if (rank == 0 && !st) st = strata_h5_write_int64(r, name, N, gi);                        \
   } while (0)
-#define GATHER_D(arr, name)                                                                     \
-  do {                                                                                          \
-    for (int64_t k = 0; k < t->n; k++) dbuf[k] = t->arr[ord[k]];                                \
-    STRATA_MPI_CHECK(MPI_Gatherv(dbuf, n, MPI_DOUBLE, gd, cnt, dsp, MPI_DOUBLE, 0, comm));      \
-    if (rank == 0 && !st) st = strata_h5_write_double(r, name, N, gd);                          \
+#define GATHER_D(arr, name)                                                                \
+  do {                                                                                     \
+    for (int64_t k = 0; k < t->n; k++) dbuf[k] = t->arr[ord[k]];                           \
+    STRATA_MPI_CHECK(MPI_Gatherv(dbuf, n, MPI_DOUBLE, gd, cnt, dsp, MPI_DOUBLE, 0, comm)); \
+    if (rank == 0 && !st) st = strata_h5_write_double(r, name, N, gd);                     \
   } while (0)
   GATHER_I(t->sample[i], "sample");
   GATHER_I(t->pos[i], "start_position");
@@ -432,7 +461,8 @@ int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *pat
     if (r >= 0) H5Gclose(r);
     if (g >= 0) H5Gclose(g);
     if (f >= 0 && H5Fclose(f) < 0 && !st)
-      st = strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__, "hdf5: cannot close '%s'", path);
+      st = strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__, "hdf5: cannot close '%s'",
+                          path);
     r = g = f = -1;
   }
   st = strata_agree(comm, st);
@@ -441,9 +471,21 @@ cleanup:
   if (r >= 0) H5Gclose(r);
   if (g >= 0) H5Gclose(g);
   if (f >= 0) H5Fclose(f);
-  free(ord); free(ibuf); free(gi); free(codes); free(off); free(map);
-  free(dbuf); free(gd); free(cnt); free(dsp); free(scnt); free(sdsp);
-  free(sbytes); free(allbytes); free(cats);
+  free(ord);
+  free(ibuf);
+  free(gi);
+  free(codes);
+  free(off);
+  free(map);
+  free(dbuf);
+  free(gd);
+  free(cnt);
+  free(dsp);
+  free(scnt);
+  free(sdsp);
+  free(sbytes);
+  free(allbytes);
+  free(cats);
   return st;
 }
 
@@ -495,8 +537,11 @@ int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out) {
     f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f >= 0) g = H5Gopen2(f, MUT_GROUP, H5P_DEFAULT);
     if (g >= 0) r = H5Gopen2(g, "rows", H5P_DEFAULT);
-  } H5E_END_TRY;
-  if (r < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: no %s group (store one with strata ith --store)", path, MUT_GROUP);
+  }
+  H5E_END_TRY;
+  if (r < 0)
+    STRATA_FAIL(STRATA_ERR_INPUT, "%s: no %s group (store one with strata ith --store)", path,
+                MUT_GROUP);
   t->has_ci = (int)attr_i64(g, "has_ci");
   t->has_ccf = (int)attr_i64(g, "has_ccf");
   t->has_cluster = (int)attr_i64(g, "has_cluster");
@@ -544,17 +589,29 @@ int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out) {
   STRATA_CHECK(read_strings(r, path, "chromosome/categories", &t->nstrings, &t->strings));
   t->n = n;
 #define ALLOC(a) STRATA_MALLOC(t->a, n)
-  ALLOC(sample); ALLOC(chrom); ALLOC(pos); ALLOC(ref); ALLOC(alt); ALLOC(nonsyn); ALLOC(snp);
-  ALLOC(ref_depth); ALLOC(alt_depth); ALLOC(vaf); ALLOC(ccf); ALLOC(ccf_std); ALLOC(ccf_ci_high);
-  ALLOC(cluster); ALLOC(line);
+  ALLOC(sample);
+  ALLOC(chrom);
+  ALLOC(pos);
+  ALLOC(ref);
+  ALLOC(alt);
+  ALLOC(nonsyn);
+  ALLOC(snp);
+  ALLOC(ref_depth);
+  ALLOC(alt_depth);
+  ALLOC(vaf);
+  ALLOC(ccf);
+  ALLOC(ccf_std);
+  ALLOC(ccf_ci_high);
+  ALLOC(cluster);
+  ALLOC(line);
 #undef ALLOC
   free(tmp);
   tmp = NULL;
   STRATA_MALLOC(tmp, n);
-#define RI(name, arr, cast)                                                          \
-  do {                                                                               \
-    STRATA_CHECK(read_slab(r, path, name, b, e, H5T_NATIVE_INT64, tmp));             \
-    for (int64_t i = 0; i < n; i++) t->arr[i] = (cast)tmp[i];                         \
+#define RI(name, arr, cast)                                              \
+  do {                                                                   \
+    STRATA_CHECK(read_slab(r, path, name, b, e, H5T_NATIVE_INT64, tmp)); \
+    for (int64_t i = 0; i < n; i++) t->arr[i] = (cast)tmp[i];            \
   } while (0)
   RI("sample", sample, int32_t);
   RI("start_position", pos, int64_t);
@@ -573,10 +630,10 @@ int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out) {
   STRATA_CHECK(read_slab(r, path, "ccf_std", b, e, H5T_NATIVE_DOUBLE, t->ccf_std));
   STRATA_CHECK(read_slab(r, path, "ccf_ci_high", b, e, H5T_NATIVE_DOUBLE, t->ccf_ci_high));
   for (int64_t i = 0; i < n; i++)
-    if (t->sample[i] < 0 || t->sample[i] >= t->nsamples || t->chrom[i] < 0 || t->chrom[i] >= t->nstrings ||
-        t->ref[i] >= t->nstrings || t->alt[i] >= t->nstrings)
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s/rows: row %lld has an out-of-range index", path, MUT_GROUP,
-                  (long long)(b + i));
+    if (t->sample[i] < 0 || t->sample[i] >= t->nsamples || t->chrom[i] < 0 ||
+        t->chrom[i] >= t->nstrings || t->ref[i] >= t->nstrings || t->alt[i] >= t->nstrings)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s/rows: row %lld has an out-of-range index", path,
+                  MUT_GROUP, (long long)(b + i));
 cleanup:
   st = strata_agree(comm, st);
   if (st) strata_mut_table_destroy(&t);

@@ -9,14 +9,14 @@
 #include "strata/ith.h"
 
 const char *const strata_ith_region_cols[STRATA_ITH_NREG] = {
-    "n_mut", "math", "n_math", "ccf_auc", "n_clonal", "n_subclonal", "frac_subclonal",
-    "n_clones", "shannon", "gini_simpson"};
+    "n_mut",       "math",           "n_math",   "ccf_auc", "n_clonal",
+    "n_subclonal", "frac_subclonal", "n_clones", "shannon", "gini_simpson"};
 const char *const strata_ith_pair_cols[STRATA_ITH_NPAIR] = {
     "n_union", "n_shared", "jaccard", "fst", "nei", "jsi", "pc1", "pc2", "ss12"};
 const char *const strata_ith_patient_cols[STRATA_ITH_NPAT] = {
-    "n_samples", "n_tumors", "n_mut", "n_public", "n_shared", "n_private", "frac_subclonal",
-    "fst_mean", "nei_mean", "jsi_multi", "jaccard_mean", "n_clones", "shannon_mean",
-    "gini_simpson_mean", "scna_ith", "latent_ith"};
+    "n_samples",      "n_tumors",          "n_mut",    "n_public",  "n_shared",     "n_private",
+    "frac_subclonal", "fst_mean",          "nei_mean", "jsi_multi", "jaccard_mean", "n_clones",
+    "shannon_mean",   "gini_simpson_mean", "scna_ith", "latent_ith"};
 
 void strata_ith_opts_default(strata_ith_opts_t *o) {
   memset(o, 0, sizeof *o);
@@ -102,7 +102,8 @@ static void clonal_status(const strata_ith_patient_t *p, int8_t *status, double 
       for (int64_t b = a; b < j; b++) {
         if (p->sample_tumor[p->sample[b]] != tu) continue;
         n++;
-        if (isnan(p->ccf[b]) || p->depth[b] < 0) na = 1;
+        if (isnan(p->ccf[b]) || p->depth[b] < 0)
+          na = 1;
         else {
           num += p->ccf[b] * p->depth[b];
           den += p->depth[b];
@@ -119,8 +120,10 @@ static void clonal_status(const strata_ith_patient_t *p, int8_t *status, double 
           status[b] = -1;
           continue;
         }
-        if (n == 1) sub = p->ccf_ci_high[b] < 1;
-        else sub = t < 0.5 && any_ci && any_lo;
+        if (n == 1)
+          sub = p->ccf_ci_high[b] < 1;
+        else
+          sub = t < 0.5 && any_ci && any_lo;
         status[b] = (int8_t)sub;
       }
     }
@@ -329,8 +332,10 @@ static int scna_ith(const strata_ith_patient_t *p, double *out) {
           found = 1;
           break;
         }
-        if (!found) ok = 0;
-        else covered++;
+        if (!found)
+          ok = 0;
+        else
+          covered++;
       }
       if (!ok || covered != S) continue;
       int ab = 0, same = 1;
@@ -443,7 +448,8 @@ int strata_ith_patient_compute(const strata_ith_patient_t *p, const strata_ith_o
       STRATA_MALLOC(w, K);
       for (int s = 0; s < S; s++) {
         for (int c = 0; c < K; c++)
-          w[c] = ccnt[(size_t)c * S + s] ? cc[(size_t)c * S + s] / (double)ccnt[(size_t)c * S + s] : 0;
+          w[c] =
+              ccnt[(size_t)c * S + s] ? cc[(size_t)c * S + s] / (double)ccnt[(size_t)c * S + s] : 0;
         double h, g;
         int n = clone_diversity(w, K, &h, &g);
         double *rg = &res->region[(size_t)s * STRATA_ITH_NREG];
@@ -469,7 +475,8 @@ int strata_ith_patient_compute(const strata_ith_patient_t *p, const strata_ith_o
   for (int64_t i = 0; i < R; i++) {
     double v = o->jsi_use_adj_vaf ? p->ccf[i] / 2 : p->vaf[i];
     keep[i] = status[i] >= 0 && !isnan(p->ccf[i]) && !isnan(v) && v >= 0 && v <= 1 &&
-              (o->jsi_use_indel || p->snp[i]) && !(o->jsi_min_ccf > 0 && p->ccf[i] < o->jsi_min_ccf);
+              (o->jsi_use_indel || p->snp[i]) &&
+              !(o->jsi_min_ccf > 0 && p->ccf[i] < o->jsi_min_ccf);
   }
   double sfst = 0, snei = 0, sjac = 0, mpc1 = 0, mpc2 = 0, mss = 0;
   int nfst = 0, nnei = 0, njac = 0, k = 0;
@@ -503,9 +510,18 @@ int strata_ith_patient_compute(const strata_ith_patient_t *p, const strata_ith_o
           mss += c[2];
         }
       }
-      if (!isnan(pr[STRATA_ITH_P_FST])) { sfst += pr[STRATA_ITH_P_FST]; nfst++; }
-      if (!isnan(pr[STRATA_ITH_P_NEI])) { snei += pr[STRATA_ITH_P_NEI]; nnei++; }
-      if (!isnan(pr[STRATA_ITH_P_JACCARD])) { sjac += pr[STRATA_ITH_P_JACCARD]; njac++; }
+      if (!isnan(pr[STRATA_ITH_P_FST])) {
+        sfst += pr[STRATA_ITH_P_FST];
+        nfst++;
+      }
+      if (!isnan(pr[STRATA_ITH_P_NEI])) {
+        snei += pr[STRATA_ITH_P_NEI];
+        nnei++;
+      }
+      if (!isnan(pr[STRATA_ITH_P_JACCARD])) {
+        sjac += pr[STRATA_ITH_P_JACCARD];
+        njac++;
+      }
     }
   int njsi = o->jsi_pair_by_tumor ? npair_t : npair_s;
   for (int a = 0; a < T && o->jsi_pair_by_tumor; a++)
@@ -538,9 +554,12 @@ int strata_ith_patient_compute(const strata_ith_patient_t *p, const strata_ith_o
     for (int64_t m = 0; m < p->nmut; m++) {
       int u = 0;
       for (int s = 0; s < S; s++) u += first[m * S + s] >= 0;
-      if (u == 1) pv++;
-      else if (u == S) pub++;
-      else sh++;
+      if (u == 1)
+        pv++;
+      else if (u == S)
+        pub++;
+      else
+        sh++;
     }
     int64_t i = 0;
     while (i < R) {

@@ -38,9 +38,10 @@ int main(int argc, char **argv) {
   static char mb[1 << 20], cb[1 << 20];
   setvbuf(m, mb, _IOFBF, sizeof mb);
   setvbuf(c, cb, _IOFBF, sizeof cb);
-  fprintf(m, "Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\t"
-             "Variant_Type\tReference_Allele\tTumor_Seq_Allele2\tRef_allele_depth\t"
-             "Alt_allele_depth\tVAF\tTumor_Sample_Barcode\n");
+  fprintf(m,
+          "Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\t"
+          "Variant_Type\tReference_Allele\tTumor_Seq_Allele2\tRef_allele_depth\t"
+          "Alt_allele_depth\tVAF\tTumor_Sample_Barcode\n");
   fprintf(c, "Patient_ID\tTumor_Sample_Barcode\tChromosome\tStart_Position\tCCF\tCCF_Std\n");
   fprintf(k, "Tumor_Sample_Barcode\tTumor_ID\tPatient_ID\n");
   const char *base = "ACGT";
@@ -62,14 +63,14 @@ int main(int argc, char **argv) {
       for (int s = 0; s < S; s++) {
         long lo = trunk + shift * s, hi = lo + window;
         if (!truncal && (u < lo || u >= hi)) continue;
-        double ccf = truncal ? 0.85 + 0.3 * unif(seed, key, 10 + s)
-                             : 0.05 + 0.6 * unif(seed, key, 10 + s);
+        double ccf =
+            truncal ? 0.85 + 0.3 * unif(seed, key, 10 + s) : 0.05 + 0.6 * unif(seed, key, 10 + s);
         int depth = 30 + (int)(unif(seed, key, 20 + s) * 170);
         double vaf = (ccf > 1 ? 1 : ccf) * 0.5 * (0.8 + 0.4 * unif(seed, key, 30 + s));
         int alt = (int)(vaf * depth + 0.5);
         if (alt < 1) alt = 1;
-        fprintf(m, "G%ld\t%d\t%ld\t%ld\t%s\tSNP\t%c\t%c\t%d\t%d\t%.3f\tP%05ld_R%d\n", u % 20000, chr,
-                pos, pos, vc, base[rb], base[ab], depth - alt, alt, (double)alt / depth, p, s);
+        fprintf(m, "G%ld\t%d\t%ld\t%ld\t%s\tSNP\t%c\t%c\t%d\t%d\t%.3f\tP%05ld_R%d\n", u % 20000,
+                chr, pos, pos, vc, base[rb], base[ab], depth - alt, alt, (double)alt / depth, p, s);
         fprintf(c, "P%05ld\tP%05ld_R%d\t%d\t%ld\t%.3f\t%.3f\n", p, p, s, chr, pos, ccf,
                 0.03 + 0.12 * unif(seed, key, 40 + s));
         rows++;

@@ -10,17 +10,17 @@
 enum { STRATA_ITH_MATH_MESKIT = 0, STRATA_ITH_MATH_MAFTOOLS = 1 };
 
 typedef struct strata_ith_opts {
-  int math_convention;         /* STRATA_ITH_MATH_MESKIT (default) or _MAFTOOLS */
-  double maftools_vaf_cutoff;  /* maftools vafCutOff: drop VAF < this (0.075) */
-  int maftools_min_variants;   /* maftools: sample skipped (NA) under this many (5) */
-  int fst_min_depth;           /* MesKit calFst min.total.depth (2) */
-  double fst_min_vaf;          /* MesKit calFst min.vaf (0) */
-  double nei_min_ccf;          /* MesKit calNeiDist min.ccf (0 = no filter) */
-  int nei_meskit_compat;       /* 1: reproduce MesKit 1.1.2's unmatched cross-tumour pivot */
-  int jsi_pair_by_tumor;       /* MesKit calJSI pairByTumor (Tumor_Average_CCF, tumour pairs) */
-  double jsi_min_ccf;          /* calJSI min.ccf (subMaf: CCF >= min.ccf when > 0) */
-  int jsi_use_adj_vaf;         /* calJSI use.adjVAF: VAF <- CCF/2 before subMaf's VAF filter */
-  int jsi_use_indel;           /* calJSI use.indel (1 = keep indels; 0 = SNP only) */
+  int math_convention;        /* STRATA_ITH_MATH_MESKIT (default) or _MAFTOOLS */
+  double maftools_vaf_cutoff; /* maftools vafCutOff: drop VAF < this (0.075) */
+  int maftools_min_variants;  /* maftools: sample skipped (NA) under this many (5) */
+  int fst_min_depth;          /* MesKit calFst min.total.depth (2) */
+  double fst_min_vaf;         /* MesKit calFst min.vaf (0) */
+  double nei_min_ccf;         /* MesKit calNeiDist min.ccf (0 = no filter) */
+  int nei_meskit_compat;      /* 1: reproduce MesKit 1.1.2's unmatched cross-tumour pivot */
+  int jsi_pair_by_tumor;      /* MesKit calJSI pairByTumor (Tumor_Average_CCF, tumour pairs) */
+  double jsi_min_ccf;         /* calJSI min.ccf (subMaf: CCF >= min.ccf when > 0) */
+  int jsi_use_adj_vaf;        /* calJSI use.adjVAF: VAF <- CCF/2 before subMaf's VAF filter */
+  int jsi_use_indel;          /* calJSI use.indel (1 = keep indels; 0 = SNP only) */
 } strata_ith_opts_t;
 
 /* MesKit/maftools defaults listed above. */
@@ -47,27 +47,54 @@ typedef struct strata_ith_patient {
   const int32_t *seg_sample, *seg_chrom;
   const int64_t *seg_start, *seg_end;
   const double *seg_major, *seg_minor, *seg_total;
-  int seg_alleles;             /* 1: states are (minor, major); 0: total copy number only */
+  int seg_alleles; /* 1: states are (minor, major); 0: total copy number only */
 } strata_ith_patient_t;
 
 /* Region columns (one row per sample). */
 enum {
-  STRATA_ITH_R_NMUT, STRATA_ITH_R_MATH, STRATA_ITH_R_NMATH, STRATA_ITH_R_CCFAUC,
-  STRATA_ITH_R_NCLONAL, STRATA_ITH_R_NSUBCLONAL, STRATA_ITH_R_FRACSUB, STRATA_ITH_R_NCLONES,
-  STRATA_ITH_R_SHANNON, STRATA_ITH_R_GINISIMPSON, STRATA_ITH_NREG
+  STRATA_ITH_R_NMUT,
+  STRATA_ITH_R_MATH,
+  STRATA_ITH_R_NMATH,
+  STRATA_ITH_R_CCFAUC,
+  STRATA_ITH_R_NCLONAL,
+  STRATA_ITH_R_NSUBCLONAL,
+  STRATA_ITH_R_FRACSUB,
+  STRATA_ITH_R_NCLONES,
+  STRATA_ITH_R_SHANNON,
+  STRATA_ITH_R_GINISIMPSON,
+  STRATA_ITH_NREG
 };
 /* Pair columns (one row per sample pair, then per tumour pair when jsi_pair_by_tumor). */
 enum {
-  STRATA_ITH_P_NUNION, STRATA_ITH_P_NSHARED, STRATA_ITH_P_JACCARD, STRATA_ITH_P_FST,
-  STRATA_ITH_P_NEI, STRATA_ITH_P_JSI, STRATA_ITH_P_PC1, STRATA_ITH_P_PC2, STRATA_ITH_P_SS12,
+  STRATA_ITH_P_NUNION,
+  STRATA_ITH_P_NSHARED,
+  STRATA_ITH_P_JACCARD,
+  STRATA_ITH_P_FST,
+  STRATA_ITH_P_NEI,
+  STRATA_ITH_P_JSI,
+  STRATA_ITH_P_PC1,
+  STRATA_ITH_P_PC2,
+  STRATA_ITH_P_SS12,
   STRATA_ITH_NPAIR
 };
 /* Patient columns.  LATENT is filled by strata_ith_latent_* (the CLI), not by compute. */
 enum {
-  STRATA_ITH_T_NSAMPLES, STRATA_ITH_T_NTUMORS, STRATA_ITH_T_NMUT, STRATA_ITH_T_PUBLIC,
-  STRATA_ITH_T_SHARED, STRATA_ITH_T_PRIVATE, STRATA_ITH_T_FRACSUB, STRATA_ITH_T_FST,
-  STRATA_ITH_T_NEI, STRATA_ITH_T_JSI, STRATA_ITH_T_JACCARD, STRATA_ITH_T_NCLONES,
-  STRATA_ITH_T_SHANNON, STRATA_ITH_T_GINISIMPSON, STRATA_ITH_T_SCNA, STRATA_ITH_T_LATENT,
+  STRATA_ITH_T_NSAMPLES,
+  STRATA_ITH_T_NTUMORS,
+  STRATA_ITH_T_NMUT,
+  STRATA_ITH_T_PUBLIC,
+  STRATA_ITH_T_SHARED,
+  STRATA_ITH_T_PRIVATE,
+  STRATA_ITH_T_FRACSUB,
+  STRATA_ITH_T_FST,
+  STRATA_ITH_T_NEI,
+  STRATA_ITH_T_JSI,
+  STRATA_ITH_T_JACCARD,
+  STRATA_ITH_T_NCLONES,
+  STRATA_ITH_T_SHANNON,
+  STRATA_ITH_T_GINISIMPSON,
+  STRATA_ITH_T_SCNA,
+  STRATA_ITH_T_LATENT,
   STRATA_ITH_NPAT
 };
 /* Column names (for TSV headers and HDF5 datasets), indexed by the enums above. */
@@ -78,10 +105,10 @@ extern const char *const strata_ith_patient_cols[STRATA_ITH_NPAT];
 enum { STRATA_ITH_UNIT_SAMPLE = 0, STRATA_ITH_UNIT_TUMOR = 1 };
 
 typedef struct strata_ith_result {
-  int nregion;                 /* = nsamples */
-  double *region;              /* [nregion * STRATA_ITH_NREG] row-major, NaN = NA */
+  int nregion;    /* = nsamples */
+  double *region; /* [nregion * STRATA_ITH_NREG] row-major, NaN = NA */
   int npair;
-  double *pair;                /* [npair * STRATA_ITH_NPAIR] */
+  double *pair;                     /* [npair * STRATA_ITH_NPAIR] */
   int *pair_unit, *pair_a, *pair_b; /* [npair] unit and the two sample (or tumour) indices */
   double patient[STRATA_ITH_NPAT];
 } strata_ith_result_t;

@@ -11,11 +11,11 @@
 #include "strata/error.h"
 
 typedef enum {
-  STRATA_MUT_MESKIT = 0,   /* MesKit MAF: Ref_allele_depth, Alt_allele_depth, VAF (+ clin, + CCF) */
-  STRATA_MUT_GDC = 1,      /* GDC MAF: t_ref_count, t_alt_count (+ sample table, + CCF) */
-  STRATA_MUT_PYCLONE = 2,  /* PyClone-VI output: mutation_id, sample_id, cluster_id,
+  STRATA_MUT_MESKIT = 0,  /* MesKit MAF: Ref_allele_depth, Alt_allele_depth, VAF (+ clin, + CCF) */
+  STRATA_MUT_GDC = 1,     /* GDC MAF: t_ref_count, t_alt_count (+ sample table, + CCF) */
+  STRATA_MUT_PYCLONE = 2, /* PyClone-VI output: mutation_id, sample_id, cluster_id,
                               cellular_prevalence (+ sample table) */
-  STRATA_MUT_CONIPHER = 3  /* CONIPHER input: CASE_ID, SAMPLE, CHR, POS, REF, ALT, REF_COUNT,
+  STRATA_MUT_CONIPHER = 3 /* CONIPHER input: CASE_ID, SAMPLE, CHR, POS, REF, ALT, REF_COUNT,
                               VAR_COUNT, CLUSTER, CCF_PHYLO */
 } strata_mut_format_t;
 
@@ -36,39 +36,39 @@ typedef struct strata_mut_spec {
 typedef struct strata_mut_table {
   /* global metadata (every rank) */
   int64_t nsamples;
-  char **sample_names;      /* [nsamples] in order of first appearance among kept rows */
-  int32_t *sample_patient;  /* [nsamples] */
-  int32_t *sample_tumor;    /* [nsamples] global tumor index */
+  char **sample_names;     /* [nsamples] in order of first appearance among kept rows */
+  int32_t *sample_patient; /* [nsamples] */
+  int32_t *sample_tumor;   /* [nsamples] global tumor index */
   int64_t npatients;
-  char **patient_names;     /* [npatients] in order of first appearance */
-  int *patient_owner;       /* [npatients] rank owning the patient */
-  int64_t *patient_rows;    /* [npatients] kept rows per patient (the balancing cost) */
+  char **patient_names;  /* [npatients] in order of first appearance */
+  int *patient_owner;    /* [npatients] rank owning the patient */
+  int64_t *patient_rows; /* [npatients] kept rows per patient (the balancing cost) */
   int64_t ntumors;
-  char **tumor_names;       /* [ntumors] Tumor_ID (unique per patient; index is global) */
-  int32_t *tumor_patient;   /* [ntumors] */
+  char **tumor_names;     /* [ntumors] Tumor_ID (unique per patient; index is global) */
+  int32_t *tumor_patient; /* [ntumors] */
   /* local rows: only owned patients */
   int64_t n;
-  int32_t *sample;          /* [n] global sample index */
-  int32_t *chrom;           /* [n] interned chromosome (or mutation_id for PyClone) */
-  int64_t *pos;             /* [n] */
-  int32_t *ref, *alt;       /* [n] interned alleles */
-  uint8_t *nonsyn;          /* [n] 1 if non-synonymous (maftools' list) or class unknown */
-  uint8_t *snp;             /* [n] 1 if Variant_Type == SNP (or unknown and ref/alt 1 base) */
-  int32_t *ref_depth, *alt_depth;  /* [n] -1 unknown */
-  double *vaf;              /* [n] in [0,1] after percent conversion; NaN unknown */
-  double *ccf;              /* [n] capped at 1; NaN unknown */
-  double *ccf_std;          /* [n] NaN unknown */
-  double *ccf_ci_high;      /* [n] NaN unknown */
-  int32_t *cluster;         /* [n] -1 none */
-  int64_t *line;            /* [n] 1-based source line */
+  int32_t *sample;                /* [n] global sample index */
+  int32_t *chrom;                 /* [n] interned chromosome (or mutation_id for PyClone) */
+  int64_t *pos;                   /* [n] */
+  int32_t *ref, *alt;             /* [n] interned alleles */
+  uint8_t *nonsyn;                /* [n] 1 if non-synonymous (maftools' list) or class unknown */
+  uint8_t *snp;                   /* [n] 1 if Variant_Type == SNP (or unknown and ref/alt 1 base) */
+  int32_t *ref_depth, *alt_depth; /* [n] -1 unknown */
+  double *vaf;                    /* [n] in [0,1] after percent conversion; NaN unknown */
+  double *ccf;                    /* [n] capped at 1; NaN unknown */
+  double *ccf_std;                /* [n] NaN unknown */
+  double *ccf_ci_high;            /* [n] NaN unknown */
+  int32_t *cluster;               /* [n] -1 none */
+  int64_t *line;                  /* [n] 1-based source line */
   /* what the reader saw (global, identical on every rank) */
   int has_depth, has_vaf, has_ccf, has_ci, has_cluster, has_class;
-  int vaf_percent;          /* 1 if max VAF > 1 and all VAFs were divided by 100 */
-  int64_t dropped_vaf0;     /* rows with VAF == 0 ("absent in this region"), not stored */
-  int64_t dropped_chrM;     /* rows on chromosome M/MT, not stored */
-  int64_t ccf_unmatched;    /* CCF rows that matched no kept mutation row */
-  int64_t nstrings;         /* interned strings (chromosomes, alleles) on this rank */
-  char **strings;           /* [nstrings]: chrom/ref/alt ids index this */
+  int vaf_percent;       /* 1 if max VAF > 1 and all VAFs were divided by 100 */
+  int64_t dropped_vaf0;  /* rows with VAF == 0 ("absent in this region"), not stored */
+  int64_t dropped_chrM;  /* rows on chromosome M/MT, not stored */
+  int64_t ccf_unmatched; /* CCF rows that matched no kept mutation row */
+  int64_t nstrings;      /* interned strings (chromosomes, alleles) on this rank */
+  char **strings;        /* [nstrings]: chrom/ref/alt ids index this */
 } strata_mut_table_t;
 
 /* Collective over comm.  Read the mutation table described by spec; each rank keeps the rows of
@@ -87,13 +87,13 @@ void strata_mut_table_destroy(strata_mut_table_t **t);
 /* Allele-specific copy-number segments of the owned patients. */
 typedef struct strata_seg_table {
   int64_t n;
-  int32_t *sample;          /* [n] global sample index of the mutation table */
-  int32_t *chrom;           /* [n] 1..22, 23 = X, 24 = Y ("chr" stripped); other names -> 0 */
-  int64_t *start, *end;     /* [n] 1-based inclusive */
-  double *major, *minor;    /* [n] allele copy numbers; minor NaN when only a total is given */
-  double *total;            /* [n] total copy number (major+minor if not given) */
-  int has_alleles;          /* 1 if major/minor columns were found */
-  int64_t unknown_samples;  /* rows for samples not in the mutation table (skipped) */
+  int32_t *sample;         /* [n] global sample index of the mutation table */
+  int32_t *chrom;          /* [n] 1..22, 23 = X, 24 = Y ("chr" stripped); other names -> 0 */
+  int64_t *start, *end;    /* [n] 1-based inclusive */
+  double *major, *minor;   /* [n] allele copy numbers; minor NaN when only a total is given */
+  double *total;           /* [n] total copy number (major+minor if not given) */
+  int has_alleles;         /* 1 if major/minor columns were found */
+  int64_t unknown_samples; /* rows for samples not in the mutation table (skipped) */
 } strata_seg_table_t;
 
 /* Collective over comm.  Read a segment file (Patient_ID optional, Tumor_Sample_Barcode (or
@@ -109,7 +109,8 @@ void strata_seg_table_destroy(strata_seg_table_t **t);
  * (every group's expectations/Z/<group>, K x N_g, samples from samples/<group>) or, with
  * key or when the file is not a MOFA2 model, an anndata/mudata matrix (default: the first of
  * obsm/X_pca, obsm/X_svd, obsm/X_mofa) n_obs x K with sample names from obs/<_index>.
- * Returns n samples, K columns, names[n] and Z[n*K] row-major, all owned by the caller (free each name, then the arrays).
+ * Returns n samples, K columns, names[n] and Z[n*K] row-major, all owned by the caller (free
+ * each name, then the arrays).
  * Errors: STRATA_ERR_INPUT naming the file and dataset. */
 STRATA_NODISCARD int strata_latent_read(const char *path, const char *key, int64_t *n, int *K,
                                         char ***names, double **Z);
@@ -122,8 +123,8 @@ STRATA_NODISCARD int strata_latent_read(const char *path, const char *key, int64
  * ccf_std, ccf_ci_high; chromosome, reference_allele, tumor_seq_allele2 as anndata categoricals
  * sharing one category list).  Rows are gathered to rank 0, which writes (in place when the
  * file exists).  `source` is recorded as an attribute. */
-STRATA_NODISCARD int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t,
-                                      const char *path, const char *source);
+STRATA_NODISCARD int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *path,
+                                      const char *source);
 /* Collective.  Read uns/strata/mutations back: metadata on every rank, and on each rank only
  * the contiguous rows of the patients it owns (same balancing as strata_mut_read). */
 STRATA_NODISCARD int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out);

@@ -38,9 +38,20 @@ static void test_patient_a(void) {
   int32_t mut[] = {0, 0, 1, 2, 3}, smp[] = {0, 1, 0, 1, 0}, dep[] = {100, 100, 50, 10, 1};
   double vaf[] = {.4, .3, .2, .5, .1}, ccf[] = {.3, .6, .4, 1.0, .2}, ci[] = {.8, .9, .7, 1.3, .5};
   uint8_t ns[] = {1, 1, 1, 1, 1}, snp[] = {1, 1, 1, 1, 1};
-  strata_ith_patient_t p = {.nsamples = 2, .ntumors = 1, .sample_tumor = tum, .nrows = 5, .nmut = 4,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .has_ci = 1, .nonsyn = ns, .snp = snp};
+  strata_ith_patient_t p = {.nsamples = 2,
+                            .ntumors = 1,
+                            .sample_tumor = tum,
+                            .nrows = 5,
+                            .nmut = 4,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .has_ci = 1,
+                            .nonsyn = ns,
+                            .snp = snp};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
   strata_ith_result_t r;
@@ -108,9 +119,20 @@ static void test_single_region(void) {
   int32_t tum[] = {0}, mut[] = {0, 1}, smp[] = {0, 0}, dep[] = {10, 10};
   double vaf[] = {.3, .3}, ccf[] = {NA, NA}, ci[] = {NA, NA};
   uint8_t one[] = {1, 1};
-  strata_ith_patient_t p = {.nsamples = 1, .ntumors = 1, .sample_tumor = tum, .nrows = 2, .nmut = 2,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .has_ci = 1, .nonsyn = one, .snp = one};
+  strata_ith_patient_t p = {.nsamples = 1,
+                            .ntumors = 1,
+                            .sample_tumor = tum,
+                            .nrows = 2,
+                            .nmut = 2,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .has_ci = 1,
+                            .nonsyn = one,
+                            .snp = one};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
   strata_ith_result_t r;
@@ -141,9 +163,20 @@ static void test_math_conventions(void) {
     ccf[i] = ci[i] = NA;
     snp[i] = 1;
   }
-  strata_ith_patient_t p = {.nsamples = 1, .ntumors = 1, .sample_tumor = tum, .nrows = 8, .nmut = 8,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .has_ci = 0, .nonsyn = ns, .snp = snp};
+  strata_ith_patient_t p = {.nsamples = 1,
+                            .ntumors = 1,
+                            .sample_tumor = tum,
+                            .nrows = 8,
+                            .nmut = 8,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .has_ci = 0,
+                            .nonsyn = ns,
+                            .snp = snp};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
   strata_ith_result_t r;
@@ -164,20 +197,33 @@ static void test_math_conventions(void) {
 
 /* Patient C: tumour P = {s0, s1}, tumour M = {s2}.
  *   m0: s0 CCF .2 CI .6 d 100 | s1 CCF .4 CI .8 d 300 | s2 CCF .3 CI .7 d 100
- *       P: Tumor_Average_CCF = round((20+120)/400, 3) = .35 -> Subclonal; M: single, CI .7 -> Subclonal
+ *       P: Tumor_Average_CCF = round((20+120)/400, 3) = .35 -> Subclonal;
+ *       M: single, CI .7 -> Subclonal
  *   m1: s0 CCF 1 CI 1.2 d 10  -> P Clonal, TAC 1; absent in M -> private clonal of P (PC1)
  *   m2: s2 CCF .9 CI 1.1 d 50 -> M Clonal -> PC2
  *   m3: s1 CCF .1 CI .3 d 20  -> P Subclonal private: counted nowhere
  * pairByTumor JSI = SS/(PC1+PC2+SS) = 1/3. */
 static void test_by_tumor(void) {
   int32_t tum[] = {0, 0, 1};
-  int32_t mut[] = {0, 0, 0, 1, 2, 3}, smp[] = {0, 1, 2, 0, 2, 1}, dep[] = {100, 300, 100, 10, 50, 20};
+  int32_t mut[] = {0, 0, 0, 1, 2, 3}, smp[] = {0, 1, 2, 0, 2, 1},
+          dep[] = {100, 300, 100, 10, 50, 20};
   double vaf[] = {.1, .2, .15, .5, .45, .05}, ccf[] = {.2, .4, .3, 1, .9, .1};
   double ci[] = {.6, .8, .7, 1.2, 1.1, .3};
   uint8_t ns[] = {1, 1, 1, 1, 1, 1}, snp[] = {1, 1, 1, 1, 1, 1};
-  strata_ith_patient_t p = {.nsamples = 3, .ntumors = 2, .sample_tumor = tum, .nrows = 6, .nmut = 4,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .has_ci = 1, .nonsyn = ns, .snp = snp};
+  strata_ith_patient_t p = {.nsamples = 3,
+                            .ntumors = 2,
+                            .sample_tumor = tum,
+                            .nrows = 6,
+                            .nmut = 4,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .has_ci = 1,
+                            .nonsyn = ns,
+                            .snp = snp};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
   o.jsi_pair_by_tumor = 1;
@@ -230,11 +276,23 @@ static void test_clones(void) {
   int32_t tum[] = {0, 0};
   int32_t mut[] = {0, 0, 1, 1, 2, 3}, smp[] = {0, 1, 0, 1, 0, 0}, dep[] = {50, 50, 50, 50, 50, 50};
   int32_t clu[] = {0, 0, 0, 0, 1, 2};
-  double vaf[] = {.5, .5, .5, .5, .3, .1}, ccf[] = {1, 1, 1, 1, .6, .2}, ci[] = {NA, NA, NA, NA, NA, NA};
+  double vaf[] = {.5, .5, .5, .5, .3, .1}, ccf[] = {1, 1, 1, 1, .6, .2},
+         ci[] = {NA, NA, NA, NA, NA, NA};
   uint8_t one[] = {1, 1, 1, 1, 1, 1};
-  strata_ith_patient_t p = {.nsamples = 2, .ntumors = 1, .sample_tumor = tum, .nrows = 6, .nmut = 4,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .has_ci = 0, .nonsyn = one, .snp = one,
+  strata_ith_patient_t p = {.nsamples = 2,
+                            .ntumors = 1,
+                            .sample_tumor = tum,
+                            .nrows = 6,
+                            .nmut = 4,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .has_ci = 0,
+                            .nonsyn = one,
+                            .snp = one,
                             .cluster = clu};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
@@ -262,11 +320,28 @@ static void test_scna(void) {
   int32_t ss[] = {0, 0, 1, 1, 0, 1, 0}, sc[] = {1, 1, 1, 1, 2, 2, 23};
   int64_t s0[] = {1, 101, 1, 151, 1, 1, 1}, s1[] = {100, 200, 150, 200, 50, 50, 1000};
   double mj[] = {1, 2, 1, 2, 2, 2, 3}, mn[] = {1, 0, 1, 0, 1, 1, 0}, tot[] = {2, 2, 2, 2, 3, 3, 3};
-  strata_ith_patient_t p = {.nsamples = 2, .ntumors = 1, .sample_tumor = tum, .nrows = 1, .nmut = 1,
-                            .mut = mut, .sample = smp, .vaf = vaf, .depth = dep, .ccf = ccf,
-                            .ccf_ci_high = ci, .nonsyn = one, .snp = one, .nseg = 7,
-                            .seg_sample = ss, .seg_chrom = sc, .seg_start = s0, .seg_end = s1,
-                            .seg_major = mj, .seg_minor = mn, .seg_total = tot, .seg_alleles = 1};
+  strata_ith_patient_t p = {.nsamples = 2,
+                            .ntumors = 1,
+                            .sample_tumor = tum,
+                            .nrows = 1,
+                            .nmut = 1,
+                            .mut = mut,
+                            .sample = smp,
+                            .vaf = vaf,
+                            .depth = dep,
+                            .ccf = ccf,
+                            .ccf_ci_high = ci,
+                            .nonsyn = one,
+                            .snp = one,
+                            .nseg = 7,
+                            .seg_sample = ss,
+                            .seg_chrom = sc,
+                            .seg_start = s0,
+                            .seg_end = s1,
+                            .seg_major = mj,
+                            .seg_minor = mn,
+                            .seg_total = tot,
+                            .seg_alleles = 1};
   strata_ith_opts_t o;
   strata_ith_opts_default(&o);
   strata_ith_result_t r;
@@ -306,10 +381,11 @@ static void test_reader(MPI_Comm comm) {
   snprintf(ccfp, sizeof ccfp, "%s/f.tsv", dir);
   if (rank == 0) {
     FILE *f = fopen(maf, "w");
-    fprintf(f, "#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tEnd_Position\t"
-               "Variant_Classification\tVariant_Type\tReference_Allele\tTumor_Seq_Allele2\t"
-               "Ref_allele_depth\tAlt_allele_depth\tVAF\tTumor_Sample_Barcode\n");
-    const char *rows[] = {"1\t10\tA1\t.4", "1\t10\tA2\t0", "2\t20\tA2\t.3", "M\t5\tA1\t.5",
+    fprintf(f,
+            "#version 2.4\nHugo_Symbol\tChromosome\tStart_Position\tEnd_Position\t"
+            "Variant_Classification\tVariant_Type\tReference_Allele\tTumor_Seq_Allele2\t"
+            "Ref_allele_depth\tAlt_allele_depth\tVAF\tTumor_Sample_Barcode\n");
+    const char *rows[] = {"1\t10\tA1\t.4", "1\t10\tA2\t0",  "2\t20\tA2\t.3", "M\t5\tA1\t.5",
                           "1\t10\tB1\t.2", "3\t30\tB2\t.1", "4\t40\tC1\t.6", "4\t40\tC2 \t.6"};
     for (int i = 0; i < 8; i++) {
       char c[8], s[8];
@@ -321,12 +397,14 @@ static void test_reader(MPI_Comm comm) {
     }
     fclose(f);
     f = fopen(clin, "w");
-    fprintf(f, "Tumor_Sample_Barcode\tTumor_ID\tPatient_ID\nA1\tP\tPA\nA2\tP\tPA\nB1\tP\tPB\n"
-               "B2\tM\tPB\nC1\tP\tPC\nC2\tP\tPC\n");
+    fprintf(f,
+            "Tumor_Sample_Barcode\tTumor_ID\tPatient_ID\nA1\tP\tPA\nA2\tP\tPA\nB1\tP\tPB\n"
+            "B2\tM\tPB\nC1\tP\tPC\nC2\tP\tPC\n");
     fclose(f);
     f = fopen(ccfp, "w");
-    fprintf(f, "Patient_ID\tTumor_Sample_Barcode\tChromosome\tStart_Position\tCCF\tCCF_Std\n"
-               "PA\tA1\t1\t10\t1.3\t0.1\nPB\tB1\t1\t10\t0.5\t0.1\nPA\tA2\t1\t10\t0.2\t0.1\n");
+    fprintf(f,
+            "Patient_ID\tTumor_Sample_Barcode\tChromosome\tStart_Position\tCCF\tCCF_Std\n"
+            "PA\tA1\t1\t10\t1.3\t0.1\nPB\tB1\t1\t10\t0.5\t0.1\nPA\tA2\t1\t10\t0.2\t0.1\n");
     fclose(f);
   }
   MPI_Barrier(comm);
@@ -335,7 +413,8 @@ static void test_reader(MPI_Comm comm) {
   int st = strata_mut_read(comm, &sp, &t);
   T_CHECK(st == STRATA_OK, "read: %s", strata_err_msg());
   if (st == STRATA_OK) {
-    T_CHECK(t->nsamples == 6 && t->npatients == 3, "6 samples (trailing blank stripped), 3 patients");
+    T_CHECK(t->nsamples == 6 && t->npatients == 3,
+            "6 samples (trailing blank stripped), 3 patients");
     T_CHECK(t->dropped_vaf0 == 1 && t->dropped_chrM == 1, "VAF==0 and chrM rows dropped");
     T_CHECK(!strcmp(t->tumor_names[t->sample_tumor[3]], "M"), "tumour of B2 is M");
     int64_t n = t->n, tot = 0;
