@@ -428,6 +428,34 @@ static void test_soft_impute(void) {
   free(T); free(Y);
 }
 
+/* A failure detected on one rank only (its block of view 2 does not line up with view 1) must
+ * reach every rank as the same status and message, without a hang. */
+static void test_one_rank_fails(void) {
+  int64_t N = 12, D[2] = {5, 6};
+  double *Y[2] = {make_matrix(N, D[0], 41, 0.5, 4), make_matrix(N, D[1], 42, 0.5, 4)};
+  strata_grid_t *g = NULL;
+  T_CHECK(strata_grid_create(MPI_COMM_WORLD, g_size, 1, N, 11, 0, &g) == 0, "grid");
+  strata_partition_t *part = make_part(N, g->nprow);
+  strata_dmat_t *v[2] = {make_view(g, part, N, D[0], Y[0], NULL), make_view(g, part, N, D[1], Y[1], NULL)};
+  int bad = g_size - 1;
+  if (g_rank == bad && v[1]->mloc > 0) v[1]->rows[0] = N + 5;
+  strata_svd_opts_t o;
+  strata_svd_opts_default(&o);
+  o.k = 2;
+  strata_svd_result_t *r = NULL;
+  strata_err_clear();
+  int st = strata_svd_compute(2, v, &o, &r);
+  T_CHECK(st == STRATA_ERR_INTERNAL && r == NULL, "one-rank failure agreed: status %d", st);
+  T_CHECK(strstr(strata_err_msg(), "row layout") != NULL && strata_err_rank() == bad,
+          "message '%s' from rank %d", strata_err_msg(), strata_err_rank());
+  strata_err_clear();
+  strata_dmat_destroy(&v[0]);
+  strata_dmat_destroy(&v[1]);
+  strata_partition_destroy(&part);
+  strata_grid_destroy(&g);
+  free(Y[0]); free(Y[1]);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -442,6 +470,7 @@ int main(int argc, char **argv) {
     test_mfa(STRATA_SVD_RANDOMIZED);
     test_missing(STRATA_SVD_RANDOMIZED);
     test_soft_impute();
+    test_one_rank_fails();
   }
   if (all || strcmp(what, "exact") == 0) {
     test_vs_lapack(STRATA_SVD_EXACT, 0, 1e-12, 1e-10);
