@@ -5,7 +5,8 @@
 # count, conv=fdatasync) on the same file system in the same run.
 # Reported per np: strata's own X throughput (generation + collective writes, to the page
 # cache), the wall time including a final `sync` (comparable with dd's fdatasync), both as
-# GB/s and as a ratio to dd, and the peak resident memory of each rank (VmHWM).
+# GB/s and as a ratio to dd, the peak resident memory of each rank (VmHWM) and each rank's CPU
+# seconds (user+sys; far below the wall time means the cores were shared with other jobs).
 # Usage: bench/simulate/run.sh BUILD_DIR
 # Environment: SIM_BENCH_PATIENTS (421), SIM_BENCH_VIEWS (the views above), SIM_BENCH_NPS
 # ("1 2"), SIM_BENCH_DIR (scratch; files removed after), STRATA_BENCH_SMALL=1 (meth 45,000).
@@ -24,12 +25,12 @@ export OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=1
 mpiexec=${MPIEXEC:-mpirun}
 now() { date +%s.%N; }
 
-declare -A GBS WALL SYNCGBS MEM BYTES
+declare -A GBS WALL SYNCGBS MEM BYTES CPU
 for np in $nps; do
   rm -f "$dir/sim_np$np.h5mu"
   sync
   t0=$(now)
-  out=$("$mpiexec" --oversubscribe -np "$np" /usr/bin/time -f "hwm_kb %M" -o "$dir/time_np$np" -a \
+  out=$("$mpiexec" --oversubscribe -np "$np" /usr/bin/time -f "hwm_kb %M cpu_s %U %S" -o "$dir/time_np$np" -a \
         "$build/strata" simulate -o "$dir/sim_np$np.h5mu" --patients "$P" --views "$views" \
         --seed 1 --missing 0.1 --dtype float32)
   t1=$(now)
@@ -42,6 +43,7 @@ for np in $nps; do
   WALL[$np]=$(echo "$t2 - $t0" | bc -l)
   SYNCGBS[$np]=$(echo "${BYTES[$np]} / ${WALL[$np]}" | bc -l)
   MEM[$np]=$(awk '/hwm_kb/ {printf "%s%.0f", sep, $2/1024; sep="/"}' "$dir/time_np$np")
+  CPU[$np]=$(awk '/hwm_kb/ {printf "%s%.1f", sep, $4+$5; sep="/"}' "$dir/time_np$np")
   [[ $np != "${nps%% *}" ]] && rm -f "$dir/sim_np${nps%% *}.h5mu"
 done
 rm -f "$dir"/sim_np*.h5mu
@@ -55,10 +57,10 @@ rm -f "$dir/dd.bin"
 echo
 echo "simulate write benchmark: $P patients, views $views, float32, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 echo "dd if=/dev/zero bs=1M count=$mb conv=fdatasync: $ddout -> $ddgbs GB/s"
-printf '| np | X written (GB) | strata GB/s (to page cache) | ratio to dd | wall incl. sync (s) | GB/s incl. sync | ratio to dd | peak RSS per rank (MiB) |\n'
-printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| np | X written (GB) | strata GB/s (to page cache) | ratio to dd | wall incl. sync (s) | GB/s incl. sync | ratio to dd | peak RSS per rank (MiB) | CPU s per rank |\n'
+printf '|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for np in $nps; do
-  printf '| %s | %s | %.3f | %.2f | %.1f | %.3f | %.2f | %s |\n' "$np" "${BYTES[$np]}" "${GBS[$np]}" \
+  printf '| %s | %s | %.3f | %.2f | %.1f | %.3f | %.2f | %s | %s |\n' "$np" "${BYTES[$np]}" "${GBS[$np]}" \
     "$(echo "${GBS[$np]} / $ddgbs" | bc -l)" "${WALL[$np]}" "${SYNCGBS[$np]}" \
-    "$(echo "${SYNCGBS[$np]} / $ddgbs" | bc -l)" "${MEM[$np]}"
+    "$(echo "${SYNCGBS[$np]} / $ddgbs" | bc -l)" "${MEM[$np]}" "${CPU[$np]}"
 done
