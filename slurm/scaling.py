@@ -62,6 +62,7 @@ def parse_args(argv):
                    help="auto: srun when sinfo answers (a cluster or an allocation), else mpirun")
     p.add_argument("--srun-options", default="", help="extra srun options (e.g. --partition=x)")
     p.add_argument("--plot-only", metavar="TSV", help="only draw the plots from an existing table")
+    p.add_argument("--dpi", type=int, default=110, help="resolution of the PNG (default 110)")
     a = p.parse_args(argv)
     try:
         a.ranks = sorted({int(x) for x in a.ranks.split(",")})
@@ -270,7 +271,7 @@ def read_tsv(path):
     return rows
 
 
-def plot(rows, outdir):
+def plot(rows, outdir, dpi=110):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -314,7 +315,7 @@ def plot(rows, outdir):
     fig.tight_layout()
     for ext in ("png", "svg"):
         path = os.path.join(outdir, "scaling." + ext)
-        fig.savefig(path + ".tmp." + ext, dpi=110)
+        fig.savefig(path + ".tmp." + ext, dpi=dpi)
         os.replace(path + ".tmp." + ext, path)
     plt.close(fig)
 
@@ -333,7 +334,7 @@ def main(argv):
     os.makedirs(args.out, exist_ok=True)
     if args.plot_only:
         rows = read_tsv(args.plot_only)
-        plot(rows, args.out)
+        plot(rows, args.out, args.dpi)
         log("plots written to %s/scaling.png and scaling.svg" % args.out)
         return 0
     if not (shutil.which(args.strata) or os.access(args.strata, os.X_OK)):
@@ -368,7 +369,7 @@ def main(argv):
     rows_with_ratios(rows)
     tsv = os.path.join(args.out, "scaling.tsv")
     write_tsv(rows, tsv)
-    plot(rows, args.out)
+    plot(rows, args.out, args.dpi)
     print_table(rows)
     log("table %s, plots %s/scaling.png and scaling.svg" % (tsv, args.out))
     return 0
