@@ -1,7 +1,7 @@
 # Slurm tests: each starts a private single-node cluster (slurm/cluster.sh) in a temporary
 # directory and stops it with a trap.  RESOURCE_LOCK slurm: never two clusters at once (they
 # would share the node's cores and slow each other's jobs).
-set(STRATA_SLURM_TESTS cluster factor_srun requeue array monitor scaling)
+set(STRATA_SLURM_TESTS cluster factor_srun requeue array monitor templates scaling)
 foreach(t ${STRATA_SLURM_TESTS})
   set(extra)
   if(t STREQUAL "cluster")
