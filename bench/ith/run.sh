@@ -19,7 +19,7 @@ export OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=1
 mpiexec=${MPIEXEC:-mpirun}
 t0=$(date +%s.%N)
 gen=$("$build/bench/gen_mutations" "$dir" "$P" 1000 42)
-echo "generated: $gen in $(echo "$(date +%s.%N) - $t0" | bc) s ($(du -sh "$dir" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "generated: $gen in $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s ($(du -sh "$dir" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A T M PAIRS C
 for np in $nps; do
   log=$("$mpiexec" --oversubscribe -np "$np" "$build/strata" ith --maf "$dir/sim.maf.tsv" \
@@ -44,8 +44,8 @@ echo " what the wall time would be on an idle machine: on a shared, oversubscrib
 printf '| np | wall (s) | busiest-rank CPU (s) | peak memory per rank (MiB) | region pairs / s (wall) | speedup wall | speedup CPU | memory ratio |\n'
 printf '|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 for np in $nps; do
-  printf '| %s | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %.2f |\n' "$np" "${T[$np]}" "${C[$np]}" "${M[$np]}" \
-    "$(echo "${PAIRS[$np]} / ${T[$np]}" | bc -l)" "$(echo "${T[$first]} / ${T[$np]}" | bc -l)" \
-    "$(echo "${C[$first]} / ${C[$np]}" | bc -l)" "$(echo "${M[$np]} / ${M[$first]}" | bc -l)"
+  awk -v np="$np" -v t="${T[$np]}" -v c="${C[$np]}" -v m="${M[$np]}" -v p="${PAIRS[$np]}" \
+      -v t1="${T[$first]}" -v c1="${C[$first]}" -v m1="${M[$first]}" 'BEGIN {
+    printf "| %s | %.2f | %.2f | %s | %.0f | %.2f | %.2f | %.2f |\n", np, t, c, m, p / t, t1 / t, c1 / c, m / m1 }'
 done
 echo "(tables identical across np: yes)"
