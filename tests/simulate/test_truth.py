@@ -11,6 +11,7 @@ import subprocess
 
 import h5py
 import numpy as np
+from scipy import stats
 
 from simlib import BIN, MPIEXEC, NP, Checker, strata
 
@@ -77,6 +78,12 @@ for v, name in enumerate(views):
         t.check(abs(emp_t - r2t[v]) < 0.006, "%s: empirical total R2 %.4f vs planted %.4f" % (name, emp_t, r2t[v]))
         ratio = ((Y - S) ** 2).mean(axis=0) * tau
         t.check(abs(ratio.mean() - 1.0) < 0.05, "%s: residual variance x precision = %.3f" % (name, ratio.mean()))
+        # the standardised noise is N(0,1): Kolmogorov-Smirnov and the two-sided 3-sigma tail
+        eps = ((Y - S) * np.sqrt(tau)).ravel()
+        ks = stats.kstest(eps, "norm")
+        t.check(ks.pvalue > 1e-3, "%s: noise ~ N(0,1) (KS D %.4f, p %.2g)" % (name, ks.statistic, ks.pvalue))
+        tail = np.mean(np.abs(eps) > 3)
+        t.check(abs(tail - 0.0026998) < 5 * math.sqrt(0.0027 / eps.size), "%s: P(|noise| > 3) = %.5f" % (name, tail))
         t.check(0.5 < r2t[v] < 0.99, "%s: total R2 %.3f in a sensible range" % (name, r2t[v]))
     else:
         t.check(set(np.unique(Y)) <= {0.0, 1.0}, "%s: binary values" % name)
