@@ -17,7 +17,7 @@ dir=${STRATA_BENCH_DIR:-$build/bench-io}
 mkdir -p "$dir"
 file="$dir/cohort.h5mu"
 log=$(mktemp)
-trap 'rm -f "$file" "$log"' EXIT
+trap 'rm -f "$file" "$log" "$dir/dd.out"' EXIT
 
 cache=cold
 drop() {
@@ -27,6 +27,11 @@ drop() {
   if [ "$cache" = warm ]; then cat "$file" > /dev/null; fi
 }
 
+# the file system's own sequential write bandwidth for the same size, flushed
+bytes=$((nobs * nvar * 8))
+dd if=/dev/zero of="$dir/dd.out" bs=16M count=$((bytes / 16777216)) conv=fdatasync 2>&1 |
+  awk '/copied/ {print "ddwrite", $1, $(NF-3)}' >> "$log"
+rm -f "$dir/dd.out"
 t0=$(date +%s.%N)
 mpiexec -n 2 "$exe" write "$file" $nobs $nvar 8 | tee -a "$log"
 sync
@@ -56,6 +61,8 @@ for f in lines:
         wbytes, wsec = int(f[1]), float(f[2])
     elif f[0] == "write+sync":
         wsync = float(f[2])
+    elif f[0] == "ddwrite":
+        ddw = int(f[1]) / float(f[2]) / 1e9
     elif f[0] == "dd":
         ddbytes, ddsec = int(f[1]), float(f[2])
     elif f[0] == "==":
@@ -71,7 +78,9 @@ for f in lines:
         load = " ".join(f[1:])
 seq = ddbytes / ddsec / 1e9
 print(f"\ncohort I/O: X = {wbytes/1e9:.2f} GB float64, page cache {cache}, load average {load}")
-print(f"write (np 2, parallel writer): {wbytes/wsec/1e9:.2f} GB/s to the page cache, {wbytes/wsync/1e9:.2f} GB/s incl. sync")
+print(f"sequential write (dd, fdatasync): {ddw:.2f} GB/s")
+print(f"write (np 2, parallel writer): {wbytes/wsec/1e9:.2f} GB/s to the page cache, {wbytes/wsync/1e9:.2f} GB/s incl. sync "
+      f"({wbytes/wsync/1e9/ddw:.0%} of dd)")
 print(f"sequential read (dd bs=16M):   {seq:.2f} GB/s\n")
 print(f"{'read_view':<26}{'GB/s':>7}{'vs dd':>8}{'wall s':>8}{'cpu s/rank':>11}{'share/rank':>12}{'peak/rank':>11}{'peak/share':>12}{'(peak-base)/share':>19}  values")
 for r in res:

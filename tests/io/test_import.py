@@ -113,6 +113,14 @@ for grid in grids:
                 bad += present != 0 or not all(x != x for x in vals)
         check(bad == 0, f"{name} grid {grid}: {bad} samples differ")
 
+# check and info on the imported cohort (regions per patient: sizes 2, 3, 4, 1, 2, 2)
+rc, so, se = strata("check", out)
+check(rc == 0 and "OK" in so and "14 samples, 6 patients, 4 views" in so, f"check: {rc} {so} {se}")
+rc, so, se = strata("info", out)
+check(rc == 0 and "regions per patient: 1 region: 1 patient, 2 regions: 3 patients, 3 regions: 1 patient, "
+      "4 regions: 1 patient" in so, f"info regions: {so}")
+check("counts" in so and "mut" in so and "bernoulli" in so and "float64" in so, f"info views: {so}")
+
 # the stored arrays as h5py sees them: view rows in file order, float64, exact
 f = h5py.File(out, "r")
 alpha = f["mod/alpha/X"][()]
