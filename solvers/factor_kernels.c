@@ -135,8 +135,11 @@ __attribute__((target("avx2,fma"))) static void ytmul_avx2(int64_t m, int64_t n,
     }
 }
 
+static int g_generic = 0;
+
 static int use_avx2(void) {
   static int have = -1;
+  if (g_generic) return 0;
   if (have < 0) {
     __builtin_cpu_init();
     have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -144,6 +147,14 @@ static int use_avx2(void) {
   return have;
 }
 #endif
+
+void strata_factor_kernels_generic(int on) {
+#ifdef HAVE_X86
+  g_generic = on;
+#else
+  (void)on;
+#endif
+}
 
 void strata_factor_ymul(int64_t m, int64_t n, int k, const double *y, const double *b, double *out) {
   if (m <= 0 || n <= 0 || k <= 0) return;

@@ -9,4 +9,7 @@ void strata_factor_ymul(int64_t m, int64_t n, int k, const double *y, const doub
 /* out (n x k, column-major, ld n) = Y^T (n x m) * Z (m x k, ld m).  Not collective. */
 void strata_factor_ytmul(int64_t m, int64_t n, int k, const double *y, const double *z, double *out);
 
+/* For tests: 1 forces the portable versions, 0 restores the run-time choice. */
+void strata_factor_kernels_generic(int on);
+
 #endif
