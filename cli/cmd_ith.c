@@ -886,6 +886,12 @@ agree:
   STRATA_CHECK(tbl_gather(comm, &tpat));
 
   if (cli->rank == 0) {
+    if (t->vaf_percent && t->vaf_fraction_rows * 2 > t->nrows_total)
+      fprintf(stderr,
+              "strata ith: warning: VAF read as percent (maximum > 1, divided by 100 as MesKit "
+              "does), but %lld of %lld rows had VAF <= 1: the table may mix fractions and "
+              "percents\n",
+              (long long)t->vaf_fraction_rows, (long long)t->nrows_total);
     if (dup > 0)
       fprintf(stderr,
               "strata ith: warning: %lld duplicated mutation rows (same sample and "

@@ -1420,7 +1420,14 @@ int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
       if (t->vaf[i] > mx) mx = t->vaf[i];
     STRATA_MPI_CHECK(MPI_Allreduce(&mx, &gmx, 1, MPI_DOUBLE, MPI_MAX, comm));
     if (gmx > 1) {
+      /* rows already in (0, 1] while others are percents: most likely a mixed table */
+      int64_t le1 = 0, gle1 = 0, n = t->n, gn = 0;
+      for (int64_t i = 0; i < t->n; i++) le1 += t->vaf[i] <= 1;
+      STRATA_MPI_CHECK(MPI_Allreduce(&le1, &gle1, 1, MPI_INT64_T, MPI_SUM, comm));
+      STRATA_MPI_CHECK(MPI_Allreduce(&n, &gn, 1, MPI_INT64_T, MPI_SUM, comm));
       t->vaf_percent = 1;
+      t->vaf_fraction_rows = gle1;
+      t->nrows_total = gn;
       for (int64_t i = 0; i < t->n; i++) t->vaf[i] /= 100.0;
     }
   }

@@ -64,6 +64,8 @@ typedef struct strata_mut_table {
   /* what the reader saw (global, identical on every rank) */
   int has_depth, has_vaf, has_ccf, has_ci, has_cluster, has_class;
   int vaf_percent;       /* 1 if max VAF > 1 and all VAFs were divided by 100 */
+  int64_t vaf_fraction_rows; /* with vaf_percent: rows whose VAF was <= 1 before (mixed units?) */
+  int64_t nrows_total;   /* with vaf_percent: kept rows over all ranks */
   int64_t dropped_vaf0;  /* rows with VAF == 0 ("absent in this region"), not stored */
   int64_t dropped_chrM;  /* rows on chromosome M/MT, not stored */
   int64_t ccf_unmatched; /* CCF rows that matched no kept mutation row */

@@ -49,6 +49,11 @@ good | awk -F'\t' 'BEGIN{OFS="\t"} NR>1{$11=$11*100} {print}' > "$W/pct.maf"
 run --maf "$W/frac.maf" --clin "$W/clin.tsv" -o "$W/frac" -q && run --maf "$W/pct.maf" --clin "$W/clin.tsv" -o "$W/pct" -q
 if diff <(grep -v '^#' "$W/frac.region.tsv") <(grep -v '^#' "$W/pct.region.tsv") >/dev/null &&
    grep -q "vaf_percent=1" "$W/pct.region.tsv"; then echo "ok percent"; else echo "FAIL percent"; fail=1; fi
+# mostly fractions and one VAF of 1.5: converted as MesKit does, with a warning about mixed units
+{ good; row 1 900 10 10 1.5 A1; } > "$W/mixed.maf"
+out=$(run --maf "$W/mixed.maf" --clin "$W/clin.tsv" -o "$W/mixed" 2>&1) || { echo "FAIL mixed: $out"; fail=1; }
+grep -q "warning: VAF read as percent .* 7 of 8 rows had VAF <= 1" <<<"$out" && echo "ok mixed" ||
+  { echo "FAIL mixed: $out"; fail=1; }
 # VAF == 0 rows dropped and counted (1 row in good())
 grep -q "VAF==0 1," "$W/frac.region.tsv" && echo "ok vaf0" || { echo "FAIL vaf0"; fail=1; }
 
