@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mpi/scalapack_proto.h"
 #include "strata/checkpoint.h"
@@ -936,7 +937,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
     STRATA_CHECK(reduce_wtw(p, &s, bufR, NULL));
   }
 
-  double t_start = strata_wtime();
+  double t_start = strata_wtime(), c_start = (double)clock() / CLOCKS_PER_SEC;
   const char *phase = o->phase ? o->phase : "nmf";
   strata_ev_phase_begin(o->ev, phase, o->max_iter);
   int simpleH = p->all_present && !p->any_nan;
@@ -1084,6 +1085,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   }
   strata_ev_phase_end(o->ev, phase);
   double seconds = strata_wtime() - t_start;
+  double cpu_seconds = (double)clock() / CLOCKS_PER_SEC - c_start;
 
   /* result: exact relative error, then scale columns so that sum_m l_m ||W_m[:,c]||^2 = 1 */
   STRATA_CALLOC(r, 1);
@@ -1094,6 +1096,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   r->iterations = s.iter;
   r->converged = s.converged;
   r->seconds = seconds;
+  r->cpu_seconds = cpu_seconds;
   double fit = 0.0, tot = 0.0;
   STRATA_CHECK(exact_objective(p, &s, &fit, &tot));
   r->rel_error = tot > 0.0 ? sqrt(fmax(fit, 0.0) / tot) : 0.0;

@@ -95,6 +95,7 @@ typedef struct strata_nmf_result {
   int converged;             /* 1 if the tolerance was met */
   double rel_error;          /* sqrt(sum_m l_m ||M.*(Y-HW^T)||^2 / sum_m l_m ||M.*Y||^2), exact */
   double seconds;            /* wall time of the iterations in this call */
+  double cpu_seconds;        /* this process's CPU time of those iterations (clock()) */
 } strata_nmf_result_t;
 
 /* Collective over grid->comm.  Factorise with options o.  On success *out holds the result
