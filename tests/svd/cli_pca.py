@@ -192,6 +192,21 @@ check(rc == 0 and "# soft-impute:" in so, "soft-impute exit %d: %s %s" % (rc, so
 # auto on a small matrix picks a dense solver and says why
 check("# method exact: k+p = 13 is not small next to min(N,D) = 40" in so, "auto reason: %r" % so[:400])
 
+# 3b. scaled PCA on an explicit grid shape (samples split over grid rows)
+grid = {1: "1x1", 2: "2x1", 4: "2x2"}.get(NP, "%dx1" % NP)
+out = os.path.join(tmp, "pca_scaled.h5mu")
+rc, so, se = strata("pca", coh, "-o", out, "-k", 3, "--views", "rna", "--scale", "--grid", grid,
+                    "--method", "randomized", "--power-iters", 6)
+check(rc == 0 and ("grid %s" % grid) in so, "scaled pca on grid %s: exit %d %s" % (grid, rc, se))
+if rc == 0:
+    A = explicit(rna, all_present, True)
+    A = A / A.std(axis=0, ddof=1)[None, :]
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    U, V = flip(U[:, :3].copy(), Vt[:3].T.copy())
+    with h5py.File(out, "r") as f:
+        check(np.allclose(f["obsm/X_pca"][...], U * s[:3], atol=1e-7 * s[0]), "scaled X_pca")
+        check(np.allclose(f["uns/pca/variance_ratio"][...], s[:3] ** 2 / (s ** 2).sum(), rtol=1e-8), "scaled variance_ratio")
+
 # 4. the input is untouched; errors
 check(hashlib.md5(open(coh, "rb").read()).hexdigest() == md5_before, "input cohort unchanged")
 rc, so, se = strata("pca", coh, "-o", coh)
