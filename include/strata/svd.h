@@ -28,7 +28,10 @@
  * ScaLAPACK pdgesvd on a block-cyclic copy (centred, scaled and weighted in that copy), U from
  * it and V = A^T U S^-1 by one pass of the implicit operator.  Gram: G = sum_m A_m A_m^T by
  * pdsyrk on one view's block-cyclic copy at a time, pdsyevd, then V as for exact (accurate for
- * singular values well above sqrt(eps) sigma_1).  One progress event per pass over the data. */
+ * singular values well above sqrt(eps) sigma_1).  One progress event per pass over the data.
+ * Memory per rank beyond its block of the data: randomized O((N/Pr + D/Pc) (k+p)); exact one
+ * block-cyclic copy of the joint matrix (plus, with several views, one view's copy while it is
+ * moved in); gram one view's copy at a time plus the distributed N x N Gram matrix. */
 #ifndef STRATA_SVD_H
 #define STRATA_SVD_H
 #include <stdint.h>
