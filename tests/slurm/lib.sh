@@ -65,7 +65,7 @@ make_cohort() {
 }
 
 # Compare two factor models (MOFA2 files): Z, every W and the ELBO trace within relative $3.
-same_model() {
+same_factor() {
   "$PY" - "$1" "$2" "$3" <<'PY'
 import sys, h5py, numpy as np
 a, b, tol = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), float(sys.argv[3])
@@ -78,6 +78,23 @@ for k in keys:
     if not d <= tol:
         sys.exit("%s differs: max relative %.3g > %g" % (k, d, tol))
 print("models agree (%s) within %g" % (", ".join(keys), tol))
+PY
+}
+
+# Compare two nmf results (.h5mu): H, every W_m and the objective trace within relative $3.
+same_nmf() {
+  "$PY" - "$1" "$2" "$3" <<'PY'
+import sys, h5py, numpy as np
+a, b, tol = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), float(sys.argv[3])
+keys = ["obsm/X_nmf", "uns/nmf/objective"] + ["mod/%s/varm/W_nmf" % v for v in a["mod"]]
+for k in keys:
+    x, y = a[k][()], b[k][()]
+    if x.shape != y.shape:
+        sys.exit("%s: shapes %s and %s" % (k, x.shape, y.shape))
+    d = np.max(np.abs(x - y)) / max(np.max(np.abs(y)), 1e-300)
+    if not d <= tol:
+        sys.exit("%s differs: max relative %.3g > %g" % (k, d, tol))
+print("results agree (%s) within %g" % (", ".join(keys), tol))
 PY
 }
 

@@ -20,5 +20,5 @@ grep -q "srun --mpi=pmix .* factor --monitor tcp://127.0.0.1:0 --monitor-file $T
   && ok "the template ran srun --mpi=pmix with the monitor file in the submit directory" \
   || { bad "srun line"; show "strata-factor.$j.out"; }
 grep -q "grid 1x2\|grid 2x1" "strata-factor.$j.out" && ok "the job ran on 2 ranks" || { bad "not 2 ranks"; show "strata-factor.$j.out"; }
-if msg=$(same_model srun.h5 mpirun.h5 1e-12 2>&1); then ok "srun result == mpirun result: $msg"; else bad "$msg"; fi
+if msg=$(same_factor srun.h5 mpirun.h5 1e-12 2>&1); then ok "srun result == mpirun result: $msg"; else bad "$msg"; fi
 finish

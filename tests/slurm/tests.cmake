@@ -1,13 +1,22 @@
 # Slurm tests: each starts a private single-node cluster (slurm/cluster.sh) in a temporary
 # directory and stops it with a trap.  RESOURCE_LOCK slurm: never two clusters at once (they
 # would share the node's cores and slow each other's jobs).
-set(STRATA_SLURM_TESTS cluster factor_srun requeue array monitor templates scaling)
-foreach(t ${STRATA_SLURM_TESTS})
+# name:script[:argument]
+set(STRATA_SLURM_TESTS cluster:cluster factor_srun:factor_srun requeue:requeue:factor
+    requeue_nmf:requeue:nmf array:array monitor:monitor templates:templates scaling:scaling)
+foreach(spec ${STRATA_SLURM_TESTS})
+  string(REPLACE ":" ";" spec "${spec}")
+  list(GET spec 0 name)
+  list(GET spec 1 script)
   set(extra)
-  if(t STREQUAL "cluster")
+  list(LENGTH spec n)
+  if(n GREATER 2)
+    list(GET spec 2 extra)
+  endif()
+  if(name STREQUAL "cluster")
     set(extra $<TARGET_FILE:test_core>)
   endif()
-  strata_script_test(slurm_${t} NPROCS 2 LABELS slurm
-                     COMMAND bash ${STRATA_AREA_DIR}/t_${t}.sh ${extra})
-  set_tests_properties(slurm_${t}_np2 PROPERTIES RESOURCE_LOCK slurm TIMEOUT 240)
+  strata_script_test(slurm_${name} NPROCS 2 LABELS slurm
+                     COMMAND bash ${STRATA_AREA_DIR}/t_${script}.sh ${extra})
+  set_tests_properties(slurm_${name}_np2 PROPERTIES RESOURCE_LOCK slurm TIMEOUT 240)
 endforeach()
