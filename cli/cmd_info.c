@@ -76,8 +76,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     if (cli->rank == 0) {
       char samples[64], dtype[32], missing[32];
       snprintf(samples, sizeof samples, "%lld/%lld", (long long)s.present, (long long)c->nobs);
-      snprintf(dtype, sizeof dtype, "%s%s", !v->dtype_bytes ? "none" : v->dtype_bytes == 4 ? "float32" : v->dtype_bytes == 8 ? "float64" : "int",
-               v->is_sparse ? "/csr" : "");
+      if (!v->dtype_bytes) snprintf(dtype, sizeof dtype, "none");
+      else snprintf(dtype, sizeof dtype, "%s%d%s", v->is_integer ? "int" : "float", 8 * v->dtype_bytes, v->is_sparse ? "/csr" : "");
       if (s.entries) snprintf(missing, sizeof missing, "%.1f%%", 100.0 * (double)s.missing / (double)s.entries);
       else snprintf(missing, sizeof missing, "-");
       printf("  %-12s %9s %9lld  %-8s %8s  %-10s [%.6g, %.6g]\n", v->name, samples, (long long)v->nvar, dtype, missing,

@@ -449,6 +449,7 @@ static int read_view_meta(const char *path, hid_t file, hid_t ad, const char *ad
     hid_t dd = H5Dopen2(x, "data", H5P_DEFAULT);
     hid_t dt = H5Dget_type(dd);
     v->dtype_bytes = (int)H5Tget_size(dt);
+    v->is_integer = H5Tget_class(dt) == H5T_INTEGER;
     int isnum = H5Tget_class(dt) == H5T_FLOAT || H5Tget_class(dt) == H5T_INTEGER;
     H5Tclose(dt);
     H5Dclose(dd);
@@ -469,6 +470,7 @@ static int read_view_meta(const char *path, hid_t file, hid_t ad, const char *ad
     H5Sget_simple_extent_dims(s, dims, NULL);
     if (H5Tget_class(t) != H5T_FLOAT && H5Tget_class(t) != H5T_INTEGER) BAD("%s: not a numeric array", where);
     v->dtype_bytes = (int)H5Tget_size(t);
+    v->is_integer = H5Tget_class(t) == H5T_INTEGER;
     v->nrows = (int64_t)dims[0];
     if ((int64_t)dims[1] != v->nvar) BAD("%s: %lld columns but var has %lld ids", where, (long long)dims[1], (long long)v->nvar);
   }

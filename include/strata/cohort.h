@@ -26,7 +26,8 @@ typedef struct strata_view {
   char **var_names;     /* [nvar] */
   int64_t nrows;        /* rows of the view's X (samples that have the view) */
   uint32_t *obsmap;     /* [cohort nobs] 1-based row of each global sample in X, 0 = absent */
-  int dtype_bytes;      /* 4 (float32) or 8 (float64) as stored */
+  int dtype_bytes;      /* bytes per stored value: 4 (float32) or 8 (float64); 0 = no X */
+  int is_integer;       /* X stored as integers (e.g. counts from anndata), read as double */
   int is_sparse;        /* X stored as CSR (read densified, row blocks) */
   char *likelihood;     /* "gaussian" | "bernoulli" | NULL (unknown; uns/strata/likelihood) */
 } strata_view_t;

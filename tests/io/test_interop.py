@@ -1,6 +1,6 @@
 """Files written by h5py the way anndata and mudata write them are read correctly by strata:
-a .h5mu with a dense float32 view, a CSR view without obsmap (matched by id), a float64 view
-whose obsmap marks absent samples, obs columns that are categorical (with a missing code),
+a .h5mu with a dense float32 view (gzip-chunked), a CSR view without obsmap (matched by id), a
+float64 view whose obsmap marks absent samples, an int32 count view, obs columns that are categorical (with a missing code),
 vlen strings, bool, nullable integer and float; and an .h5ad with CSR X and a categorical
 patient column.  Values come back exactly (cohort_dump), `strata check` and `strata info` pass.
 Usage: test_interop.py COHORT_DUMP_EXE"""
@@ -100,6 +100,7 @@ Xr[2, 3] = np.nan
 Xa = np.where(rng.random((6, 8)) < 0.6, 0.0, rng.normal(size=(6, 8)))
 Xp = rng.normal(size=(10, 3))
 absent_p = {1, 5, 9}
+Xc = rng.integers(0, 1000, size=(13, 4)).astype(np.int32)
 with h5py.File(f"{work}/foreign.h5mu", "w", userblock_size=512) as f:
     enc(f, "MuData", "0.1.0")
     f.attrs["encoder"] = "mudata"
@@ -107,11 +108,12 @@ with h5py.File(f"{work}/foreign.h5mu", "w", userblock_size=512) as f:
     dataframe(f, "obs", ids, cols)
     dataframe(f, "var", [], {})
     mod = f.create_group("mod")
-    mod.attrs.create("mod-order", ["rna", "atac", "prot"], dtype=S)
+    mod.attrs.create("mod-order", ["rna", "atac", "prot", "cnt"], dtype=S)
     anndata(mod.create_group("rna"), rna_rows, ["g%d" % j for j in range(6)], Xr)
     anndata(mod.create_group("atac"), atac_rows, ["peak%d" % j for j in range(8)], Xa, sparse=True)
     prot_ids = [s for i, s in enumerate(ids) if i not in absent_p]
     anndata(mod.create_group("prot"), prot_ids, ["ab%d" % j for j in range(3)], Xp)
+    anndata(mod.create_group("cnt"), ids, ["c%d" % j for j in range(4)], Xc)  # int32 counts, no obsmap
     om = f.create_group("obsmap")
     m = np.zeros(13, dtype=np.uint32)
     for r, s in enumerate(rna_rows):
@@ -148,7 +150,7 @@ check(d["cols"]["age"][0] == 1 and d["cols"]["age"][1][:3] == ["50.5", None, "60
 check(d["cols"]["smoker"] == (1, ["1", "0"] * 6 + ["1"]), "bool column")
 check(d["cols"]["site"] == (0, ["s%d" % (i % 4) for i in range(13)]), "vlen string column")
 check(d["cols"]["count"] == (1, ["3", None] + ["3"] * 11), "nullable integer")
-check(d["order"] == ["rna", "atac", "prot"], "mod-order")
+check(d["order"] == ["rna", "atac", "prot", "cnt"], "mod-order")
 
 
 def compare(view, rows, X, dtype_bytes, sparse):
@@ -168,6 +170,7 @@ def compare(view, rows, X, dtype_bytes, sparse):
 compare("rna", rna_rows, Xr, 4, 0)
 compare("atac", atac_rows, Xa, 8, 1)
 compare("prot", prot_ids, Xp, 8, 0)
+compare("cnt", ids, Xc, 4, 0)
 
 rc, so, se = mpirun(dump_exe, f"{work}/single.h5ad", f"{work}/dump_h5ad.txt", grid)
 check(rc == 0, "dump single.h5ad: " + se)
@@ -181,5 +184,5 @@ for path in (f"{work}/foreign.h5mu", f"{work}/single.h5ad"):
     rc, so, se = strata("info", path)
     check(rc == 0 and "patients: 6" in so, f"info {path}: {rc} {so} {se}")
 rc, so, se = strata("info", f"{work}/foreign.h5mu")
-check("atac" in so and "float64/csr" in so and "10/13" in so, "info lists views: " + so)
+check("atac" in so and "float64/csr" in so and "10/13" in so and "int32" in so, "info lists views: " + so)
 finish()
