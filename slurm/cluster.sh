@@ -30,6 +30,8 @@ if [ ! -d "$2" ]; then
 fi
 BASE=$(cd "$2" && pwd)
 shift 2
+# slurm.conf cannot quote paths.
+case $BASE in *[[:space:]]*) die "BASE '$BASE' contains white space; slurm.conf cannot hold it" ;; esac
 CONF=$BASE/slurm.conf
 RUN=$BASE/run
 DAEMONS=(slurmd slurmctld munged)   # stop order: slurmd first, munged last

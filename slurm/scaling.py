@@ -148,10 +148,12 @@ def run(launcher, np_, cmd, logfile):
 
 def phase_times(jsonl):
     """Seconds per phase from a run's events: every phase_begin/phase_end pair of a phase is
-    summed; 'total' is run_start to run_end; also the run's size and grid."""
+    summed; 'total' is run_start to run_end, 'other' the rest of it; '<phase>/iter' per
+    iteration, '<phase>/compute_max' and '<phase>/comm_max' the slowest rank's compute and
+    communication seconds summed over iterations.  Also the run's size and grid."""
     begins, phases, info = {}, {}, {}
     t_start = t_end = None
-    iters = {}
+    iters, parts = {}, {}
     with open(jsonl) as f:
         for line in f:
             line = line.strip()
@@ -171,7 +173,15 @@ def phase_times(jsonl):
                 name = ev["phase"]
                 phases[name] = phases.get(name, 0.0) + ev["t"] - begins.pop(name)
             elif typ == "iteration":
-                iters[ev["phase"]] = max(iters.get(ev["phase"], 0), ev["iter"])
+                name = ev["phase"]
+                iters[name] = max(iters.get(name, 0), ev["iter"])
+                # Per-iteration compute and communication seconds of the slowest rank, summed:
+                # where the time of a phase goes as the ranks grow.
+                for part in ("compute", "comm"):
+                    v = (ev.get(part) or {}).get("max")
+                    if v is not None:
+                        key = "%s/%s_max" % (name, part)
+                        parts[key] = parts.get(key, 0.0) + v
     if t_start is None or t_end is None:
         raise SystemExit("scaling: %s has no run_start/run_end events" % jsonl)
     phases["total"] = t_end - t_start
@@ -183,6 +193,7 @@ def phase_times(jsonl):
     for name, n in iters.items():
         if name in phases and n > 0:
             phases[name + "/iter"] = phases[name] / n
+    phases.update(parts)
     return phases, info
 
 
