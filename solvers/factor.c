@@ -1,7 +1,11 @@
 /* MOFA-style factor model by mean-field variational inference on the 2D process grid.
- * Each update is an exact coordinate ascent step of one evidence lower bound, so the ELBO never
- * decreases (except where factors are dropped).  Sums over features are local GEMMs reduced over
- * grid->rowcomm, sums over samples local GEMMs reduced over grid->colcomm.
+ * q(z_n) is a full K x K Gaussian per sample, q(w_d) a full K x K Gaussian per feature (or
+ * MOFA's factorised spike-and-slab, updated factor by factor), q(alpha_mk) and q(tau_d) Gamma,
+ * q(theta_mk) Beta; Bernoulli views use the Jaakkola-Jordan bound with one xi per entry.  One
+ * iteration: W of every view -> alpha, theta -> Z -> statistics of q(Z) (xi, sums over samples)
+ * -> tau -> ELBO -> drop factors.  Each update is an exact coordinate ascent step of one bound,
+ * so the ELBO never decreases (except where factors are dropped).  Sums over features are
+ * reduced over grid->rowcomm, sums over samples over grid->colcomm, once per step for all views.
  * Not here: reading cohorts, writing results (io/mofa2.c), the PCA start (factor_init.c). */
 #include <cblas.h>
 #include <math.h>
@@ -1253,6 +1257,7 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
   if ((st = strata_agree(g->comm, st))) goto fail;
   f->seconds = strata_wtime() - t_start;
   f->seconds_iter = t_loop;
+  f->seconds_comm = s.t_comm;
   f->iterations_run = s.iter - iter_start;
   *out = f;
   f = NULL;

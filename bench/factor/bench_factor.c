@@ -2,8 +2,9 @@
  * (counter-based RNG, so the data does not depend on the rank count), fitted with
  * strata_factor_fit; prints one result line per run: time to convergence (total_s, with
  * preprocessing and the PCA start), time in the iterations and per iteration (iter_s,
- * per_iter_s), CPU seconds per iteration including the start (cpu_per_iter_s, the figure that
- * a loaded machine distorts least), peak memory against the rank's data block.  `--dump DIR` instead writes the views as raw
+ * per_iter_s), wall time outside reductions per iteration of the slowest rank, start included
+ * (compute_per_iter_s), CPU seconds per iteration including the start (cpu_per_iter_s; both are
+ * figures that a loaded machine distorts less), peak memory against the rank's data block.  `--dump DIR` instead writes the views as raw
  * row-major float64 files for the MOFA v1 comparison (bench/factor/mofa1.py).
  * Not a test: it checks nothing but prints what it measured. */
 #include <getopt.h>
@@ -144,17 +145,20 @@ int main(int argc, char **argv) {
     if (rank == 0) fprintf(stderr, "bench_factor: %s\n", strata_err_msg());
   } else {
     double mem[3] = {(double)strata_mem_hwm(), local_bytes, hwm0}, mx[3];
+    /* wall time outside reductions (waits for other ranks excluded), slowest rank */
+    double comp = f->seconds - f->seconds_comm, cmax = comp;
+    MPI_Reduce(&comp, &cmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     MPI_Reduce(mem, mx, 3, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     /* the ratio of the rank with the largest peak to its own data block */
     double ratio = mem[0] / mem[1], rmax;
     MPI_Reduce(&ratio, &rmax, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     if (rank == 0)
       printf("RESULT %s np=%d grid=%dx%d N=%lld D=%lld,%lld,%lld K=%d iters=%lld converged=%d "
-             "total_s=%.3f iter_s=%.3f per_iter_s=%.5f cpu_per_iter_s=%.5f peak_MB=%.1f data_MB=%.1f peak_over_data=%.3f "
+             "total_s=%.3f iter_s=%.3f per_iter_s=%.5f compute_per_iter_s=%.5f cpu_per_iter_s=%.5f peak_MB=%.1f data_MB=%.1f peak_over_data=%.3f "
              "final_K=%d elbo=%.8g\n",
              label, size, g->nprow, g->npcol, (long long)N, (long long)D[0], (long long)D[1],
              (long long)D[2], o.k, (long long)f->iterations, f->converged, t,
-             f->seconds_iter, f->seconds_iter / (double)f->iterations_run,
+             f->seconds_iter, f->seconds_iter / (double)f->iterations_run, cmax / (double)f->iterations_run,
              cpumax / (double)f->iterations, mx[0] / 1048576.0, mx[1] / 1048576.0, rmax, f->k,
              f->n_elbo ? f->elbo[f->n_elbo - 1] : NAN);
   }

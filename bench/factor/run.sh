@@ -42,19 +42,22 @@ for line in open(sys.argv[1]):
 s1, s2, m = rows["strata-np1"], rows["strata-np2"], rows["mofa1"]
 g = lambda r, k: float(r[k])
 print()
-print("%-12s %5s %6s %10s %10s %10s %12s %9s %9s" % ("run", "iters", "conv", "total s", "s/iter", "cpu s/it*", "peak MB/rk", "data MB", "peak/data"))
+m.setdefault("compute_per_iter_s", m["cpu_per_iter_s"])
+print("%-12s %5s %5s %9s %9s %10s %10s %11s %8s %9s" % ("run", "iters", "conv", "total s", "s/iter", "compute*", "cpu s/it+", "peak MB/rk", "data MB", "peak/data"))
 for name, r in (("strata np1", s1), ("strata np2", s2), ("MOFA v1", m)):
-    print("%-12s %5s %6s %10.2f %10.4f %10.4f %12.1f %9.1f %9.2f" % (name, r["iters"], r["converged"],
-          g(r, "total_s"), g(r, "per_iter_s"), g(r, "cpu_per_iter_s"), g(r, "peak_MB"), g(r, "data_MB"), g(r, "peak_over_data")))
-print("(* strata: CPU seconds of the busiest rank per iteration, preprocessing and PCA start included)")
+    print("%-12s %5s %5s %9.2f %9.4f %10.4f %10.4f %11.1f %8.1f %9.2f" % (name, r["iters"], r["converged"],
+          g(r, "total_s"), g(r, "per_iter_s"), g(r, "compute_per_iter_s"), g(r, "cpu_per_iter_s"), g(r, "peak_MB"), g(r, "data_MB"), g(r, "peak_over_data")))
+print("(* wall seconds per iteration outside reductions, slowest rank, start included; MOFA v1: CPU)")
+print("(+ CPU seconds per iteration of the busiest rank, start included; MPI waits spin and count)")
 r_iter = g(m, "per_iter_s") / g(s1, "per_iter_s")
 r_cpu = g(m, "cpu_per_iter_s") / g(s1, "cpu_per_iter_s")
 speed = g(s1, "per_iter_s") / g(s2, "per_iter_s")
+speed_comp = g(s1, "compute_per_iter_s") / g(s2, "compute_per_iter_s")
 speed_tot = g(s1, "total_s") / g(s2, "total_s")
 mem = max(g(s1, "peak_over_data"), g(s2, "peak_over_data"))
 print()
 print("MOFA v1 / strata np1 time per iteration: %.1fx wall, %.1fx CPU (target >= 50x)  %s" % (r_iter, r_cpu, "OK" if r_iter >= 50 else "MISSED"))
-print("strata np1 -> np2: %.2fx per iteration, %.2fx to convergence (target >= 1.8x)  %s" % (speed, speed_tot, "OK" if speed >= 1.8 else "MISSED"))
+print("strata np1 -> np2: %.2fx per iteration, %.2fx to convergence, %.2fx outside reductions (target >= 1.8x)  %s" % (speed, speed_tot, speed_comp, "OK" if speed >= 1.8 else "MISSED"))
 print("strata peak memory / data per rank: %.2f (target <= 1.5)  %s" % (mem, "OK" if mem <= 1.5 else "MISSED"))
 print("same result at np 1 and 2: ELBO %s vs %s, %s vs %s factors" % (s1["elbo"], s2["elbo"], s1["final_K"], s2["final_K"]))
 PY

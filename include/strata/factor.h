@@ -61,16 +61,21 @@ typedef struct strata_factor {
   double seconds;              /* wall time of the fit (this run) */
   double seconds_iter;         /* of which in the iterations (without preprocessing, start) */
   int64_t iterations_run;      /* iterations run by this call (without those before a resume) */
+  double seconds_comm;         /* of seconds, in reductions on this rank (waiting included) */
 } strata_factor_t;
 
 /* Collective over views[0]->grid->comm.  Fit the model to nviews distributed matrices with the
  * same rows (same grid, same row partition, same nobs).  The views' local blocks are used as
  * working storage and overwritten (Gaussian: centred, missing entries 0; Bernoulli: y - 1/2,
- * missing 0), so no second copy of the data exists; do not use them afterwards.
+ * missing 0), so no second copy of a Gaussian view exists (a Bernoulli view keeps one more
+ * array of its block's size: 2 lambda(xi) per entry); do not use the views afterwards.
+ * Extra memory per rank otherwise: O((mloc + nloc) K^2) (per-sample and per-feature second
+ * moments).  Communication per iteration: O(mloc K) over rowcomm and O(nloc K) over colcomm,
+ * times K when a view is Bernoulli or has missing entries in present samples.
  * likelihood[m] is STRATA_LIK_GAUSSIAN or STRATA_LIK_BERNOULLI (Bernoulli values must be 0/1).
  * ev may be NULL; every iteration emits strata_ev_iteration.
- * Returns STRATA_OK with *out set; STRATA_ERR_INPUT (agreed) when K is not usable (K <= 0 or
- * K > min(N, sum of features)), a view has no observed value, a Bernoulli view has a value not
+ * Returns STRATA_OK with *out set; STRATA_ERR_INPUT (agreed) when K is not usable (K <= 0,
+ * K > 64 or K > min(N, sum of features)), a view has no observed value, a Bernoulli view has a value not
  * in {0,1}, or the resume file does not match; STRATA_INTERRUPTED after writing the checkpoint
  * when strata_signal_pending() fired at an iteration boundary (then *out is NULL).
  * Free *out with strata_factor_destroy. */
