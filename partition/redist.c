@@ -262,54 +262,54 @@ cleanup:
   return st;
 }
 
+/* Allocate n doubles (zeroed when zero != 0) or record an out-of-memory error; not collective. */
+static int alloc_doubles(double **p, int64_t n, int zero, const char *what) {
+  *p = zero ? calloc((size_t)n + 1, sizeof **p) : malloc(((size_t)n + 1) * sizeof **p);
+  if (*p) return STRATA_OK;
+  return strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__,
+                        "redist: out of memory for %lld doubles (%s)", (long long)n, what);
+}
+
+/* Memory: besides the dmat, at most the send and receive buffers plus the regular block at a
+ * time, then the regular block plus the block-cyclic piece. */
 int strata_dmat_to_blockcyclic(const strata_dmat_t *m, int mb, int nb, int desc[9],
                                double **local) {
-  int st = STRATA_OK;
+  int st = STRATA_OK, lst = STRATA_OK;
   const strata_grid_t *g = m->grid;
   plan_t p;
   double *send = NULL, *recv = NULL, *reg = NULL, *out = NULL;
   int rdesc[9], locr = 0, locc = 0;
   *local = NULL;
   memset(&p, 0, sizeof p);
-  if (mb < 1 || nb < 1) {
-    st = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
-                        "redist: block size %d x %d", mb, nb);
-  }
-  st = strata_agree(g->comm, st);
+  if (mb < 1 || nb < 1)
+    lst = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
+                         "redist: block size %d x %d", mb, nb);
+  st = strata_agree(g->comm, lst);
   if (st) return st;
   STRATA_CHECK(plan_create(m, &p));
-  {
-    int lst = STRATA_OK;
-    send = malloc(((size_t)(m->mloc * m->nloc) + 1) * sizeof *send);
-    recv = malloc(((size_t)p.locr * p.locc + 1) * sizeof *recv);
-    reg = calloc((size_t)p.lld * p.locc + 1, sizeof *reg);
-    if (!send || !recv || !reg)
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__,
-                           "redist: out of memory for %lld + 2 x %lld doubles",
-                           (long long)(m->mloc * m->nloc), (long long)p.lld * p.locc);
-    if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
-    if (!lst && (locr != p.locr || locc != p.locc))
-      lst = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
-                           "redist: regular block %dx%d, numroc says %dx%d", p.locr, p.locc,
-                           locr, locc);
-    if (!lst) lst = make_desc(&p, mb, nb, g->blacs_ctx, g, desc, &locr, &locc);
-    if (!lst && !(out = calloc((size_t)desc[8] * locc + 1, sizeof *out)))
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__,
-                           "redist: out of memory for a %d x %d block-cyclic piece", locr, locc);
-    st = strata_agree(g->comm, lst);
-    if (st) goto cleanup;
-  }
-  pack_dmat(m, &p, send, 1);
-  /* an MPI failure on one rank must not leave the others inside pdgemr2d */
-  st = strata_agree(g->comm, mpi_status(MPI_Alltoallv(send, p.dm_counts, p.dm_displs, MPI_DOUBLE,
-                                                      recv, p.rg_counts, p.rg_displs, MPI_DOUBLE,
-                                                      g->comm)));
+  lst = alloc_doubles(&send, m->mloc * m->nloc, 0, "send buffer");
+  if (!lst) lst = alloc_doubles(&recv, (int64_t)p.locr * p.locc, 0, "receive buffer");
+  if (!lst) lst = alloc_doubles(&reg, (int64_t)p.lld * p.locc, 1, "regular block");
+  if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
+  if (!lst && (locr != p.locr || locc != p.locc))
+    lst = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
+                         "redist: regular block %dx%d, numroc says %dx%d", p.locr, p.locc, locr,
+                         locc);
+  st = strata_agree(g->comm, lst);
   if (st) goto cleanup;
+  pack_dmat(m, &p, send, 1);
+  lst = mpi_status(MPI_Alltoallv(send, p.dm_counts, p.dm_displs, MPI_DOUBLE, recv, p.rg_counts,
+                                 p.rg_displs, MPI_DOUBLE, g->comm));
   free(send);
   send = NULL;
-  pack_regular(g, &p, reg, recv, 0);
+  if (!lst) pack_regular(g, &p, reg, recv, 0);
   free(recv);
   recv = NULL;
+  if (!lst) lst = make_desc(&p, mb, nb, g->blacs_ctx, g, desc, &locr, &locc);
+  if (!lst) lst = alloc_doubles(&out, (int64_t)desc[8] * locc, 1, "block-cyclic piece");
+  /* one failing rank must not leave the others inside pdgemr2d */
+  st = strata_agree(g->comm, lst);
+  if (st) goto cleanup;
   if (p.M > 0 && p.N > 0) {
     int one = 1;
     pdgemr2d_(&p.M, &p.N, reg, &one, &one, rdesc, out, &one, &one, desc, &g->blacs_ctx);
@@ -325,42 +325,39 @@ cleanup:
   return st;
 }
 
+/* Memory: besides the dmat and the block-cyclic piece, the regular block plus the send buffer,
+ * then the send and receive buffers. */
 int strata_dmat_from_blockcyclic(strata_dmat_t *m, const int desc[9], const double *local) {
-  int st = STRATA_OK;
+  int st = STRATA_OK, lst = STRATA_OK;
   const strata_grid_t *g = m->grid;
   plan_t p;
   double *send = NULL, *recv = NULL, *reg = NULL;
   int rdesc[9], locr = 0, locc = 0;
   memset(&p, 0, sizeof p);
   if (desc[0] != 1 || desc[1] != g->blacs_ctx || desc[2] != m->nrows || desc[3] != m->ncols)
-    st = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
-                        "redist: descriptor (type %d, context %d, %d x %d) does not match the "
-                        "%lld x %lld matrix on context %d",
-                        desc[0], desc[1], desc[2], desc[3], (long long)m->nrows,
-                        (long long)m->ncols, g->blacs_ctx);
-  st = strata_agree(g->comm, st);
+    lst = strata_err_set(STRATA_ERR_INTERNAL, __FILE__, __LINE__, __func__,
+                         "redist: descriptor (type %d, context %d, %d x %d) does not match the "
+                         "%lld x %lld matrix on context %d",
+                         desc[0], desc[1], desc[2], desc[3], (long long)m->nrows,
+                         (long long)m->ncols, g->blacs_ctx);
+  st = strata_agree(g->comm, lst);
   if (st) return st;
   STRATA_CHECK(plan_create(m, &p));
-  {
-    int lst = STRATA_OK;
-    send = malloc(((size_t)p.locr * p.locc + 1) * sizeof *send);
-    recv = malloc(((size_t)(m->mloc * m->nloc) + 1) * sizeof *recv);
-    reg = calloc((size_t)p.lld * p.locc + 1, sizeof *reg);
-    if (!send || !recv || !reg)
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__,
-                           "redist: out of memory for %lld + 2 x %lld doubles",
-                           (long long)(m->mloc * m->nloc), (long long)p.lld * p.locc);
-    if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
-    st = strata_agree(g->comm, lst);
-    if (st) goto cleanup;
-  }
+  lst = alloc_doubles(&reg, (int64_t)p.lld * p.locc, 1, "regular block");
+  if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
+  st = strata_agree(g->comm, lst);
+  if (st) goto cleanup;
   if (p.M > 0 && p.N > 0) {
     int one = 1;
     pdgemr2d_(&p.M, &p.N, local, &one, &one, desc, reg, &one, &one, rdesc, &g->blacs_ctx);
   }
-  pack_regular(g, &p, reg, send, 1);
+  lst = alloc_doubles(&send, (int64_t)p.locr * p.locc, 0, "send buffer");
+  if (!lst) pack_regular(g, &p, reg, send, 1);
   free(reg);
   reg = NULL;
+  if (!lst) lst = alloc_doubles(&recv, m->mloc * m->nloc, 0, "receive buffer");
+  st = strata_agree(g->comm, lst);
+  if (st) goto cleanup;
   st = strata_agree(g->comm, mpi_status(MPI_Alltoallv(send, p.rg_counts, p.rg_displs, MPI_DOUBLE,
                                                       recv, p.dm_counts, p.dm_displs, MPI_DOUBLE,
                                                       g->comm)));
