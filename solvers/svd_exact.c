@@ -164,6 +164,13 @@ int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, doubl
   if (st) goto cleanup;
   pdgesvd_("V", "N", &M, &Nn, A, &one, &one, desc, S, Ub, &one, &one, descu, &dummy, &one, &one,
            descvt, work, &lwork, &info, 1, 1);
+  /* info = min(M,N)+1 is pdgesvd's heterogeneity check: a process holding no part of U solves
+   * the bidiagonal problem by dqds instead of QR iteration, so the replicated singular values
+   * can differ in the last bits.  Take rank 0's values so that every rank agrees. */
+  if (info == mn + 1) {
+    STRATA_MPI_CHECK(MPI_Bcast(S, mn, MPI_DOUBLE, 0, op->grid->comm));
+    info = 0;
+  }
   if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "svd: pdgesvd failed (info %d)", info);
   free(A);
   A = NULL;

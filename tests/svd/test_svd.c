@@ -428,6 +428,36 @@ static void test_soft_impute(void) {
   free(T); free(Y);
 }
 
+/* Tiny and degenerate shapes (a single sample or feature, k = min(N,D), more ranks than rows):
+ * uncentred singular values against dgesdd. */
+static void test_tiny(int method, double tol) {
+  int shapes[][2] = {{1, 5}, {5, 1}, {3, 3}, {2, 9}, {9, 2}, {6, 4}};
+  for (int t = 0; t < 6; t++) {
+    int64_t N = shapes[t][0], D = shapes[t][1];
+    int k = (int)(N < D ? N : D);
+    double *A = malloc((size_t)(N * D) * sizeof(double)), *C = malloc((size_t)(N * D) * sizeof(double));
+    for (int64_t i = 0; i < N * D; i++) A[i] = sin(1.37 * (double)i + 0.2) + 0.3 * (double)i;
+    memcpy(C, A, (size_t)(N * D) * sizeof(double));
+    double rs[9], *RU = malloc((size_t)(N * k) * sizeof(double)), *RV = malloc((size_t)(D * k) * sizeof(double));
+    ref_svd(N, D, C, k, rs, RU, RV);
+    strata_grid_t *g = NULL;
+    T_CHECK(strata_grid_create(MPI_COMM_WORLD, 0, 0, N, D, 0, &g) == 0, "grid");
+    strata_svd_opts_t o;
+    strata_svd_opts_default(&o);
+    o.k = k; o.method = method; o.center = 0;
+    gathered_t res;
+    int st = run_solver(g, N, 1, &D, &A, NULL, &o, &res, NULL, NULL);
+    T_CHECK(st == 0, "%s %lldx%lld: %s", mname(method), (long long)N, (long long)D, strata_err_msg());
+    if (!st && g->rank == 0)
+      for (int c = 0; c < k; c++)
+        T_CHECK(fabs(res.s[c] - rs[c]) <= tol * rs[0], "%s %lldx%lld sigma_%d %.17g vs %.17g", mname(method),
+                (long long)N, (long long)D, c + 1, res.s[c], rs[c]);
+    gathered_free(&res);
+    strata_grid_destroy(&g);
+    free(A); free(C); free(RU); free(RV);
+  }
+}
+
 /* A failure detected on one rank only (its block of view 2 does not line up with view 1) must
  * reach every rank as the same status and message, without a hang. */
 static void test_one_rank_fails(void) {
@@ -471,18 +501,21 @@ int main(int argc, char **argv) {
     test_missing(STRATA_SVD_RANDOMIZED);
     test_soft_impute();
     test_one_rank_fails();
+    test_tiny(STRATA_SVD_RANDOMIZED, 1e-12);
   }
   if (all || strcmp(what, "exact") == 0) {
     test_vs_lapack(STRATA_SVD_EXACT, 0, 1e-12, 1e-10);
     test_implicit_centring(STRATA_SVD_EXACT);
     test_mfa(STRATA_SVD_EXACT);
     test_missing(STRATA_SVD_EXACT);
+    test_tiny(STRATA_SVD_EXACT, 1e-13);
   }
   if (all || strcmp(what, "gram") == 0) {
     /* the Gram matrix squares the condition number: sigma_k / sigma_1 = 1/16 here */
     test_vs_lapack(STRATA_SVD_GRAM, 0, 1e-11, 1e-9);
     test_mfa(STRATA_SVD_GRAM);
     test_missing(STRATA_SVD_GRAM);
+    test_tiny(STRATA_SVD_GRAM, 1e-11);
   }
   int rc = strata_test_finish();
   MPI_Finalize();
