@@ -7,9 +7,10 @@
 #     stalled monitor, switched from outside while it runs; iteration times from its own events.
 # Target: live and stalled within 1% of no subscriber.
 # Usage: bench/monitor/run.sh BUILD_DIR
-# Sizes (defaults): NP=2 ranks; loop 2000 samples x 5000 features, K=10, 10 rounds x 30
-# iterations; factor 3000 iterations (--tol 0, --drop-r2 0: constant cost per iteration).
-# STRATA_BENCH_SMALL=1: loop 2 rounds x 30 iterations, factor 600 iterations.
+# Sizes (defaults): NP=2 ranks for the loop: 2000 samples x 5000 features, K=10, 10 rounds x 30
+# iterations per condition; FACTOR_NP="1 2" for factor (at np 1 no MPI waiting blurs the
+# publisher's own cost): --tol 0 --drop-r2 0 (constant cost per iteration), NSEG=15 segments of
+# SEGTIME=3 s, then SIGTERM (checkpoint, exit 6).  STRATA_BENCH_SMALL=1: 2 rounds, 6 x 2 s.
 set -euo pipefail
 build=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,8 +18,8 @@ src=$(cd "$here/../.." && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1 OMPI_MCA_orte_execute_quiet=1
 np=${NP:-2}
-rounds=10 iters=30 fiters=3000
-if [ "${STRATA_BENCH_SMALL:-0}" = 1 ]; then rounds=2 iters=30 fiters=600; fi
+rounds=10 iters=30 nseg=${NSEG:-15} segtime=${SEGTIME:-3}
+if [ "${STRATA_BENCH_SMALL:-0}" = 1 ]; then rounds=2 nseg=${NSEG:-6} segtime=${SEGTIME:-2}; fi
 bin=$(find "$build" -name bench_monitor -type f -perm -u+x | head -1)
 strata=$build/strata
 work=$(mktemp -d /tmp/strata-bench-monitor.XXXXXX)
@@ -51,18 +52,8 @@ for fn in sorted(glob.glob(sys.argv[1] + "/monitor-stalled-*.jsonl"))[:3]:
               % (fn.rsplit("-", 1)[-1].split(".")[0], got, published - first + 1, published - first + 1 - got))
 PY
 
-echo "--- 2. strata factor on miniACC ($fiters iterations, np $np)"
-acc=$src/examples/miniacc
-fw=$work/factor
-mkdir -p "$fw"
-mpiexec -n "$np" --oversubscribe "$strata" import -q -o "$fw/acc.h5mu" --samples "$acc/samples.tsv.gz" \
-  --patient-column patientID --view "rna=$acc/RNASeq2GeneNorm.tsv.gz:log1p" \
-  --view "cn=$acc/gistict.tsv.gz" --view "protein=$acc/RPPAArray.tsv.gz" \
-  --view "mut=$acc/Mutations.tsv.gz:bernoulli" --view "mirna=$acc/miRNASeqGene.tsv.gz:log1p"
-mpiexec -n "$np" --oversubscribe "$strata" factor "$fw/acc.h5mu" -o "$fw/model.h5" --max-iter "$fiters" \
-  --tol 0 --drop-r2 0 --monitor tcp://127.0.0.1:0 --monitor-file "$fw/ep" \
-  --events-jsonl "$fw/events.jsonl" > /dev/null &
-run=$!
+# --- 2. strata factor, conditions switched from outside the running job -----------------------
+fw=
 iterations() {
   local n
   n=$(grep -c '"type":"iteration"' "$fw/events.jsonl" 2> /dev/null || true)
@@ -71,47 +62,67 @@ iterations() {
 stop_monitor() {
   if [ "$mon" != 0 ]; then kill -CONT "$mon"; kill -KILL "$mon"; wait "$mon" 2> /dev/null || true; mon=0; fi
 }
-start_monitor() { # start_monitor TAG
+start_monitor() { # start_monitor TAG: a plain-text monitor, returns once it is subscribed
   "$strata" monitor --file "$fw/ep" --plain --timeout 600 --jsonl "$fw/mon-$1.jsonl" > /dev/null 2>&1 &
   mon=$!
   for _ in $(seq 200); do [ -s "$fw/mon-$1.jsonl" ] && return 0; sleep 0.05; done
 }
-modes=(none live stalled live stalled none)
-seg=$((fiters / ${#modes[@]}))
-: > "$fw/switches"
-for i in "${!modes[@]}"; do
-  while [ "$(iterations)" -lt $((i * seg)) ] && kill -0 $run 2> /dev/null; do sleep 0.05; done
+factor_bench() { # factor_bench NP
+  local fnp=$1 acc=$src/examples/miniacc
+  fw=$work/factor$fnp
+  mkdir -p "$fw"
+  echo "--- 2. strata factor on miniACC (np $fnp, $nseg segments of $segtime s)"
+  mpiexec -n "$fnp" --oversubscribe "$strata" import -q -o "$fw/acc.h5mu" --samples "$acc/samples.tsv.gz" \
+    --patient-column patientID --view "rna=$acc/RNASeq2GeneNorm.tsv.gz:log1p" \
+    --view "cn=$acc/gistict.tsv.gz" --view "protein=$acc/RPPAArray.tsv.gz" \
+    --view "mut=$acc/Mutations.tsv.gz:bernoulli" --view "mirna=$acc/miRNASeqGene.tsv.gz:log1p"
+  # runs until stopped: SIGTERM makes strata checkpoint and exit 6 at an iteration boundary
+  mpiexec -n "$fnp" --oversubscribe "$strata" factor -q "$fw/acc.h5mu" -o "$fw/model.h5" \
+    --max-iter 100000000 --tol 0 --drop-r2 0 --monitor tcp://127.0.0.1:0 --monitor-file "$fw/ep" \
+    --events-jsonl "$fw/events.jsonl" > /dev/null &
+  local run=$! i mode t0
+  while [ "$(iterations)" -lt 20 ]; do sleep 0.05; done
+  # short segments, the conditions rotating, so that the drift of a shared machine hits all
+  # three alike; the switching itself (a monitor process starting) is not timed
+  : > "$fw/segments"
+  for ((i = 0; i < nseg; i++)); do
+    t0=$(date +%s.%N)
+    stop_monitor
+    case $((i % 3)) in
+      0) mode=none ;;
+      1) mode=live; start_monitor "live$i" ;;
+      2) mode=stalled; start_monitor "stalled$i"; kill -STOP "$mon" ;;
+    esac
+    echo "$t0 $(date +%s.%N) $mode" >> "$fw/segments"
+    sleep "$segtime"
+  done
+  echo "$(date +%s.%N) $(date +%s.%N) end" >> "$fw/segments"
   stop_monitor
-  case ${modes[$i]} in
-    live) start_monitor "live$i" ;;
-    stalled) start_monitor "stalled$i"; kill -STOP "$mon" ;;
-  esac
-  echo "$(date +%s.%N) ${modes[$i]}" >> "$fw/switches"
-done
-wait $run
-stop_monitor
-/usr/bin/python3 - "$fw" << 'PY'
+  kill -TERM $run
+  wait $run || true
+  /usr/bin/python3 - "$fw" << 'PY'
 import json, statistics, sys
 d = sys.argv[1]
-sw = [(float(t), m) for t, m in (l.split() for l in open(d + "/switches"))]
+segs = [(float(a), float(b), m) for a, b, m in (l.split() for l in open(d + "/segments"))]
+segs, t_end = segs[:-1], segs[-1][0]
 its = [json.loads(l) for l in open(d + "/events.jsonl")]
 its = [m for m in its if m["type"] == "iteration"]
 per = {}
-for a, b in zip(its, its[1:]):
-    mode = None
-    for t, m in sw:
-        if t <= a["t"] - 0.2:   # skip iterations within 0.2 s of a switch
-            mode = m
-    near = any(abs(a["t"] - t) < 0.2 for t, _ in sw)
-    if mode and not near:
-        per.setdefault(mode, []).append(b["t"] - a["t"])
-base = statistics.median(per["none"])
+for k, (t_switch, t_ready, mode) in enumerate(segs):
+    t_next = segs[k + 1][0] if k + 1 < len(segs) else t_end
+    for a, b in zip(its, its[1:]):
+        if t_ready + 0.1 <= a["t"] and b["t"] <= t_next:
+            per.setdefault(mode, []).append(b["t"] - a["t"])
+print("%d segments, conditions rotating none/live/stalled, %d iterations in all" % (len(segs), len(its)))
 print("| condition | iterations timed | median ms/iter | mean ms/iter | median vs none | mean vs none |")
 print("|---|---|---|---|---|---|")
+base_med, base_mean = statistics.median(per["none"]), statistics.mean(per["none"])
 for m in ("none", "live", "stalled"):
     v = per.get(m, [])
     if v:
-        print("| %s | %d | %.3f | %.3f | %.4f | %.4f |" % (m, len(v), 1e3 * statistics.median(v), 1e3 * statistics.mean(v),
-              statistics.median(v) / base, statistics.mean(v) / statistics.mean(per["none"])))
+        print("| %s | %d | %.3f | %.3f | %.4f | %.4f |" % (m, len(v), 1e3 * statistics.median(v),
+              1e3 * statistics.mean(v), statistics.median(v) / base_med, statistics.mean(v) / base_mean))
 PY
+}
+for fnp in ${FACTOR_NP:-1 2}; do factor_bench "$fnp"; done
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
