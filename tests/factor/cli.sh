@@ -8,7 +8,8 @@ exe=$1
 np=${STRATA_NP:-1}
 py=${STRATA_PYTHON:-/usr/bin/python3}
 dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+pid=
+trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 fails=0
 mpi() { local n=$1; shift; "${STRATA_MPIEXEC:-mpiexec}" --oversubscribe -n "$n" "$@"; }
 ok() { echo "ok: $*"; }
@@ -61,6 +62,19 @@ for k in ["expectations/Z/group1", "expectations/W/rna", "expectations/W/mut"]:
     d = np.abs(x - y).max() / np.abs(y).max()
     assert d <= tol, (k, d)
 PY
+  if [ "$np" -eq 2 ]; then
+    # samples split over grid rows instead of features over grid columns
+    mpi 2 "$STRATA_BIN" factor --grid 2x1 "$dir/c.h5mu" -o "$dir/m21.h5" "${args[@]}" >/dev/null 2>&1
+    "$STRATA_PYTHON" - "$dir/m21.h5" "$dir/m1.h5" 1e-8 <<'PY' && ok "grid 2x1 == np 1" || bad "grid 2x1 != np 1"
+import sys, h5py, numpy as np
+a, b, tol = h5py.File(sys.argv[1]), h5py.File(sys.argv[2]), float(sys.argv[3])
+for k in ["expectations/Z/group1", "expectations/W/rna", "expectations/W/mut"]:
+    x, y = a[k][()], b[k][()]
+    assert x.shape == y.shape, (k, x.shape, y.shape)
+    d = np.abs(x - y).max() / np.abs(y).max()
+    assert d <= tol, (k, d)
+PY
+  fi
 fi
 
 # bad options: exit code and one clear message
@@ -96,5 +110,19 @@ for k in ["expectations/Z/group1", "expectations/W/rna", "expectations/W/cn", "e
     d = np.nanmax(np.abs(x - y)) / np.nanmax(np.abs(y))
     assert d <= tol, (k, d)
 PY
+# a real SIGUSR1 to mpirun (forwarded to the ranks) once iterations run: checkpoint, exit 6
+# (mpiexec itself in the background, not a shell function, so that $! is mpiexec's pid)
+"${STRATA_MPIEXEC:-mpiexec}" --oversubscribe -n "$np" "$STRATA_BIN" factor "$dir/c.h5mu" \
+  -o "$dir/s.h5" "${args[@]}" --tol 0 --max-iter 1000000 --checkpoint "$dir/sig.ckpt" \
+  --progress >/dev/null 2>"$dir/sig.err" &
+pid=$!
+for _ in $(seq 1 300); do grep -q "factor 3/" "$dir/sig.err" 2>/dev/null && break; sleep 0.1; done
+kill -USR1 $pid
+wait $pid
+rc=$?
+pid=
+[ $rc -eq 6 ] && [ -f "$dir/sig.ckpt" ] && grep -q "stopped by a signal" "$dir/sig.err" \
+  && ok "SIGUSR1: exit 6 with a checkpoint" || bad "SIGUSR1: exit $rc $(tail -3 "$dir/sig.err")"
+
 echo "$fails failed"
 [ $fails -eq 0 ]
