@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -1053,22 +1052,6 @@ cleanup:
   return st;
 }
 
-/* Ask for transparent huge pages on the (not yet touched) local block: with 4 KiB pages the
- * first touch of a multi-GB share costs one fault per page, measured at about 1 s of CPU per GB,
- * more than reading it (bench/io: median read time 2.5x lower with the advice).  Advice only:
- * ignored where unsupported or disabled. */
-static void advise_huge(void *p, size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  const size_t page = 4096;
-  uintptr_t a = ((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1);
-  uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(page - 1);
-  if (bytes >= ((size_t)8 << 20) && e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 /* Local part of read_view: the matrix, NaN rows for absent samples, and the (view row, local
  * row) pairs of present ones sorted by view row (hyperslab unions come back in file order). */
 static int prepare_view(const strata_cohort_t *c, int vi, const strata_grid_t *grid,
@@ -1084,7 +1067,6 @@ static int prepare_view(const strata_cohort_t *c, int vi, const strata_grid_t *g
                 (long long)rows->n, rows->nparts, (long long)c->nobs, grid->nprow);
   if (v->dtype_bytes == 0) BAD("%s: view '%s' has no X", c->path, v->name);
   STRATA_CHECK(strata_dmat_create(grid, rows, v->nvar, &m));
-  advise_huge(m->a, (size_t)(m->mloc * m->nloc) * sizeof(double));
   STRATA_MALLOC(pr, m->mloc);
   for (int64_t i = 0; i < m->mloc; i++) {
     uint32_t r = v->obsmap[m->rows[i]];
