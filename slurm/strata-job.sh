@@ -108,7 +108,7 @@ strata_job_run() {
   local srun_opts=()
   # shellcheck disable=SC2206  # word splitting of the user's extra options is intended
   [ -n "${STRATA_SRUN_OPTS:-}" ] && srun_opts=($STRATA_SRUN_OPTS)
-  strata_job_log "srun --mpi=pmix ${srun_opts[*]} $strata $cmd ${opts[*]} $*"
+  strata_job_log "srun --mpi=pmix${srun_opts[*]:+ ${srun_opts[*]}} $strata $cmd ${opts[*]} $*"
   local rc=0
   srun --mpi=pmix "${srun_opts[@]}" "$strata" "$cmd" "${opts[@]}" "$@" || rc=$?
 
