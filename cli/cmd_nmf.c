@@ -220,7 +220,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     free(size);
   }
   /* a finished run leaves no stale checkpoint behind (it would be resumed by mistake) */
-  if (cli->rank == 0 && !o.resume) remove(ckpt);
+  if (cli->rank == 0) remove(ckpt);
 cleanup:
   free(labels);
   free(H);
