@@ -1,11 +1,12 @@
 /* The publishing actor on rank 0: one thread that owns the XPUB socket (and the ZAP handler when
- * CURVE is on), fed by the solver thread through an inproc PAIR pipe.  It serialises events,
- * publishes them without ever blocking (drop at the high-water mark), logs them to the JSON-lines
- * file, keeps the state a late joiner needs (snapshot) and sends heartbeats.  It makes no MPI
- * calls and never touches the strata error record (that is not thread-safe); everything that can
- * fail is set up in strata_actor_start, in the caller's thread. */
+ * CURVE is on), fed by the solver thread through an inproc PAIR pipe with events it has already
+ * serialised.  It publishes them without ever blocking (drop at the high-water mark), logs them
+ * to the JSON-lines file, keeps the state a late joiner needs (snapshot) and sends heartbeats.
+ * It makes no MPI calls and never touches the strata error record (that is not thread-safe);
+ * everything that can fail is set up in strata_actor_start, in the caller's thread. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,8 +26,26 @@ enum {
   PIPE_HWM = 100000,       /* events queued between solver and actor before dropping */
   BACKLOG_MAX = 2000,      /* connect mode: events kept until the monitor's subscription arrives */
   DONE_PHASES_MAX = 64,    /* finished phases remembered for the snapshot */
+  OPEN_PHASES_MAX = 16,    /* nested phases remembered for the snapshot */
   MAX_AUTH_KEYS = 256
 };
+
+/* One event on the pipe, serialised by the solver thread: the actor never parses it; the few
+ * fields the snapshot needs travel beside the text.  The actor frees `text`. */
+enum { EV_OTHER, EV_RUN_START, EV_PHASE_BEGIN, EV_PHASE_END, EV_ITERATION, EV_WARNING, EV_CHECKPOINT, EV_RUN_END };
+typedef struct pipe_msg {
+  char cmd; /* 'E' event, 'T' stop */
+  char type;
+  json_int_t seq;
+  double seconds; /* phase_end */
+  char phase[64]; /* phase_begin, phase_end */
+  char *text;
+} pipe_msg_t;
+
+typedef struct done_phase {
+  char name[64];
+  double seconds;
+} done_phase_t;
 
 struct strata_actor {
   void *ctx, *pipe, *pub, *zap; /* pipe: the solver's end */
@@ -42,8 +61,13 @@ struct strata_actor {
   atomic_llong dropped;
   uint8_t (*keys)[32]; /* authorized client public keys (CURVE) */
   int nkeys;
-  /* actor-thread state */
-  json_t *run, *open_phases, *done_phases, *iteration, *checkpoint, *last_warning, *run_end;
+  /* actor-thread state: the last event of each kind, as published */
+  char *run, *iteration, *checkpoint, *last_warning, *run_end;
+  char *open_text[OPEN_PHASES_MAX];
+  char open_name[OPEN_PHASES_MAX][64];
+  int nopen;
+  done_phase_t done[DONE_PHASES_MAX];
+  int ndone;
   json_int_t last_seq;
   long long warnings;
   int seen_subscriber;
@@ -83,90 +107,102 @@ static void send_json(strata_actor_t *a, json_t *o) {
   json_decref(o);
 }
 
-static json_t *or_null(json_t *o) { return o ? json_incref(o) : json_null(); }
+/* a kept event (valid JSON by construction) back as an object, or null */
+static json_t *kept(const char *text) {
+  json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+  return o ? o : json_null();
+}
 
+/* Rare (on a subscription and every few seconds), so it may parse what it kept. */
 static void send_snapshot(strata_actor_t *a) {
-  json_t *o = header(a, "snapshot");
-  if (!o) return;
-  json_object_set_new(o, "run", or_null(a->run));
-  json_object_set_new(o, "open_phases", json_incref(a->open_phases));
-  json_object_set_new(o, "done_phases", json_incref(a->done_phases));
-  json_object_set_new(o, "iteration", or_null(a->iteration));
-  json_object_set_new(o, "checkpoint", or_null(a->checkpoint));
+  json_t *o = header(a, "snapshot"), *open = json_array(), *done = json_array();
+  if (!o || !open || !done) {
+    json_decref(o);
+    json_decref(open);
+    json_decref(done);
+    return;
+  }
+  for (int i = 0; i < a->nopen; i++) json_array_append_new(open, kept(a->open_text[i]));
+  for (int i = 0; i < a->ndone; i++)
+    json_array_append_new(done, json_pack("{s:s, s:o}", "phase", a->done[i].name, "seconds",
+                                          isfinite(a->done[i].seconds) ? json_real(a->done[i].seconds) : json_null()));
+  json_object_set_new(o, "run", kept(a->run));
+  json_object_set_new(o, "open_phases", open);
+  json_object_set_new(o, "done_phases", done);
+  json_object_set_new(o, "iteration", kept(a->iteration));
+  json_object_set_new(o, "checkpoint", kept(a->checkpoint));
   json_object_set_new(o, "warnings", json_integer((json_int_t)a->warnings));
-  json_object_set_new(o, "last_warning", or_null(a->last_warning));
-  json_object_set_new(o, "run_end", or_null(a->run_end));
+  json_object_set_new(o, "last_warning", kept(a->last_warning));
+  json_object_set_new(o, "run_end", kept(a->run_end));
   send_json(a, o);
 }
 
-static void keep(json_t **slot, json_t *ev) {
-  json_decref(*slot);
-  *slot = json_incref(ev);
+/* keep m->text in *slot (taking it over); returns 1 if taken */
+static int keep(char **slot, pipe_msg_t *m) {
+  free(*slot);
+  *slot = m->text;
+  return 1;
 }
 
-/* Remember what a late joiner needs to draw the current state. */
-static void update_state(strata_actor_t *a, json_t *ev) {
-  const char *type = json_string_value(json_object_get(ev, "type"));
-  json_int_t seq = json_integer_value(json_object_get(ev, "seq"));
-  if (seq > a->last_seq) a->last_seq = seq;
-  if (!type) return;
-  if (strcmp(type, "run_start") == 0) {
-    keep(&a->run, ev);
-  } else if (strcmp(type, "phase_begin") == 0) {
-    json_array_append(a->open_phases, ev);
-  } else if (strcmp(type, "phase_end") == 0) {
-    const char *name = json_string_value(json_object_get(ev, "phase"));
-    for (size_t i = json_array_size(a->open_phases); i-- > 0;) {
-      const char *n = json_string_value(json_object_get(json_array_get(a->open_phases, i), "phase"));
-      if (name && n && strcmp(name, n) == 0) {
-        json_array_remove(a->open_phases, i);
+/* Remember what a late joiner needs to draw the current state; returns 1 if m->text was kept. */
+static int update_state(strata_actor_t *a, pipe_msg_t *m) {
+  if (m->seq > a->last_seq) a->last_seq = m->seq;
+  switch (m->type) {
+  case EV_RUN_START: return keep(&a->run, m);
+  case EV_ITERATION: return keep(&a->iteration, m);
+  case EV_CHECKPOINT: return keep(&a->checkpoint, m);
+  case EV_RUN_END: return keep(&a->run_end, m);
+  case EV_WARNING: a->warnings++; return keep(&a->last_warning, m);
+  case EV_PHASE_BEGIN:
+    if (a->nopen == OPEN_PHASES_MAX) { /* deeper than anyone nests: forget the outermost */
+      free(a->open_text[0]);
+      memmove(a->open_text, a->open_text + 1, (OPEN_PHASES_MAX - 1) * sizeof a->open_text[0]);
+      memmove(a->open_name, a->open_name + 1, (OPEN_PHASES_MAX - 1) * sizeof a->open_name[0]);
+      a->nopen--;
+    }
+    a->open_text[a->nopen] = m->text;
+    memcpy(a->open_name[a->nopen++], m->phase, sizeof m->phase);
+    return 1;
+  case EV_PHASE_END:
+    for (int i = a->nopen; i-- > 0;) {
+      if (strcmp(a->open_name[i], m->phase) == 0) {
+        free(a->open_text[i]);
+        memmove(a->open_text + i, a->open_text + i + 1, (size_t)(a->nopen - i - 1) * sizeof a->open_text[0]);
+        memmove(a->open_name + i, a->open_name + i + 1, (size_t)(a->nopen - i - 1) * sizeof a->open_name[0]);
+        a->nopen--;
         break;
       }
     }
-    if (json_array_size(a->done_phases) >= DONE_PHASES_MAX) json_array_remove(a->done_phases, 0);
-    json_array_append_new(a->done_phases,
-                          json_pack("{s:O?, s:O?}", "phase", json_object_get(ev, "phase"), "seconds",
-                                    json_object_get(ev, "seconds")));
-  } else if (strcmp(type, "iteration") == 0) {
-    keep(&a->iteration, ev);
-  } else if (strcmp(type, "checkpoint") == 0) {
-    keep(&a->checkpoint, ev);
-  } else if (strcmp(type, "warning") == 0) {
-    a->warnings++;
-    keep(&a->last_warning, ev);
-  } else if (strcmp(type, "run_end") == 0) {
-    keep(&a->run_end, ev);
+    if (a->ndone == DONE_PHASES_MAX) {
+      memmove(a->done, a->done + 1, (DONE_PHASES_MAX - 1) * sizeof a->done[0]);
+      a->ndone--;
+    }
+    memcpy(a->done[a->ndone].name, m->phase, sizeof m->phase);
+    a->done[a->ndone++].seconds = m->seconds;
+    return 0;
+  default: return 0;
   }
 }
 
-static void handle_event(strata_actor_t *a, json_t *ev) {
-  char *s = json_dumps(ev, JSON_COMPACT);
-  if (s) {
-    publish(a, s, 1);
-    if (a->jsonl) {
-      /* flushed per line so `tail -f` and a crash both see whole events */
-      fputs(s, a->jsonl);
-      fputc('\n', a->jsonl);
-      fflush(a->jsonl);
-    }
+static void handle_event(strata_actor_t *a, pipe_msg_t *m) {
+  publish(a, m->text, 1);
+  if (a->jsonl) {
+    /* flushed per line so `tail -f` and a crash both see whole events */
+    fputs(m->text, a->jsonl);
+    fputc('\n', a->jsonl);
+    fflush(a->jsonl);
   }
-  free(s);
-  update_state(a, ev);
-  json_decref(ev);
+  if (!update_state(a, m)) free(m->text);
 }
 
 /* Read everything waiting on the pipe; returns 1 when the stop command was seen. */
 static int drain_pipe(strata_actor_t *a) {
   for (;;) {
-    char buf[1 + sizeof(json_t *)];
-    int n = zmq_recv(a->apipe, buf, sizeof buf, ZMQ_DONTWAIT);
+    pipe_msg_t m;
+    int n = zmq_recv(a->apipe, &m, sizeof m, ZMQ_DONTWAIT);
     if (n < 0) return 0;
-    if (n >= 1 && buf[0] == 'T') return 1;
-    if (n == (int)sizeof buf && buf[0] == 'E') {
-      json_t *ev;
-      memcpy(&ev, buf + 1, sizeof ev);
-      handle_event(a, ev);
-    }
+    if (n >= 1 && m.cmd == 'T') return 1;
+    if (n == (int)sizeof m && m.cmd == 'E') handle_event(a, &m);
   }
 }
 
@@ -371,10 +407,7 @@ int strata_actor_start(const strata_actor_cfg_t *cfg, strata_actor_t **out) {
   a->connect = cfg->connect;
   a->t0 = cfg->t0;
   snprintf(a->run_id, sizeof a->run_id, "%s", cfg->run_id ? cfg->run_id : "");
-  a->open_phases = json_array();
-  a->done_phases = json_array();
   STRATA_CALLOC(a->backlog, BACKLOG_MAX);
-  if (!a->open_phases || !a->done_phases) STRATA_FAIL(STRATA_ERR_MEM, "monitor: out of memory");
   a->ctx = zmq_ctx_new();
   if (!a->ctx) STRATA_FAIL(STRATA_ERR_IO, "monitor: zmq_ctx_new: %s", zmq_strerror(errno));
   snprintf(name, sizeof name, "inproc://strata-actor-%p", (void *)a);
@@ -401,11 +434,29 @@ cleanup:
 }
 
 int strata_actor_post(strata_actor_t *a, json_t *ev) {
-  char buf[1 + sizeof ev];
-  buf[0] = 'E';
-  memcpy(buf + 1, &ev, sizeof ev);
-  if (!a || zmq_send(a->pipe, buf, sizeof buf, ZMQ_DONTWAIT) < 0) {
-    json_decref(ev);
+  static const struct {
+    const char *name;
+    char type;
+  } types[] = {{"run_start", EV_RUN_START},   {"phase_begin", EV_PHASE_BEGIN}, {"phase_end", EV_PHASE_END},
+               {"iteration", EV_ITERATION},   {"warning", EV_WARNING},         {"checkpoint", EV_CHECKPOINT},
+               {"run_end", EV_RUN_END}};
+  pipe_msg_t m;
+  memset(&m, 0, sizeof m);
+  m.cmd = 'E';
+  /* serialise here and free here: the actor only ever sees one string (no cross-thread frees
+   * of many small objects, which cost more than the serialisation itself) */
+  const char *type = json_string_value(json_object_get(ev, "type"));
+  for (size_t i = 0; type && i < sizeof types / sizeof types[0]; i++)
+    if (strcmp(type, types[i].name) == 0) m.type = types[i].type;
+  m.seq = json_integer_value(json_object_get(ev, "seq"));
+  json_t *sec = json_object_get(ev, "seconds");
+  m.seconds = json_is_number(sec) ? json_number_value(sec) : NAN;
+  const char *phase = json_string_value(json_object_get(ev, "phase"));
+  if (phase) snprintf(m.phase, sizeof m.phase, "%s", phase);
+  m.text = json_dumps(ev, JSON_COMPACT);
+  json_decref(ev);
+  if (!a || !m.text || zmq_send(a->pipe, &m, sizeof m, ZMQ_DONTWAIT) < 0) {
+    free(m.text);
     if (a) atomic_fetch_add(&a->dropped, 1);
     return 1;
   }
@@ -425,7 +476,10 @@ void strata_actor_stop(strata_actor_t **ap) {
   strata_actor_t *a = *ap;
   if (a->running) {
     /* blocking send is fine: the actor is alive and drains the pipe */
-    zmq_send(a->pipe, "T", 1, 0);
+    pipe_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.cmd = 'T';
+    zmq_send(a->pipe, &m, sizeof m, 0);
     pthread_join(a->thread, NULL);
   } else {
     if (a->pub) zmq_close(a->pub);
@@ -438,13 +492,12 @@ void strata_actor_stop(strata_actor_t **ap) {
   for (int i = 0; i < a->nbacklog; i++) free(a->backlog[i]);
   free(a->backlog);
   free(a->keys);
-  json_decref(a->run);
-  json_decref(a->open_phases);
-  json_decref(a->done_phases);
-  json_decref(a->iteration);
-  json_decref(a->checkpoint);
-  json_decref(a->last_warning);
-  json_decref(a->run_end);
+  free(a->run);
+  free(a->iteration);
+  free(a->checkpoint);
+  free(a->last_warning);
+  free(a->run_end);
+  for (int i = 0; i < a->nopen; i++) free(a->open_text[i]);
   free(a);
   *ap = NULL;
 }

@@ -24,8 +24,9 @@ typedef struct strata_actor_cfg {
  * calling thread so that every failure is reported here, then hand them to a new thread.
  * Returns STRATA_OK or an error with a message naming the endpoint or key file. */
 STRATA_NODISCARD int strata_actor_start(const strata_actor_cfg_t *cfg, strata_actor_t **out);
-/* Hand one event to the actor; takes ownership of ev.  Never blocks: if the pipe is full the
- * event is dropped (counted) and 1 is returned, else 0. */
+/* Hand one event to the actor; takes ownership of ev.  The event is serialised and freed in the
+ * calling thread, only its text crosses the pipe.  Never blocks: if the pipe is full the event
+ * is dropped (counted) and 1 is returned, else 0. */
 int strata_actor_post(strata_actor_t *a, json_t *ev);
 /* The endpoint actually bound or connected (port 0 resolved). */
 const char *strata_actor_endpoint(const strata_actor_t *a);
