@@ -248,11 +248,12 @@ static void update_row(int solver, int inner, int k, const double *G, const doub
 
 /* ---- problem set-up ---------------------------------------------------------------------- */
 
-static void name_or_index(char *buf, size_t n, char *const *names, int64_t i) {
+/* "'id' (row 8)" or "row 8": 1-based position in the view, as a user counts rows/columns */
+static void name_or_index(char *buf, size_t n, char *const *names, const char *what, int64_t i) {
   if (names && names[i])
-    snprintf(buf, n, "'%s' (%lld)", names[i], (long long)i + 1);
+    snprintf(buf, n, "'%s' (%s %lld)", names[i], what, (long long)i + 1);
   else
-    snprintf(buf, n, "%lld", (long long)i + 1);
+    snprintf(buf, n, "%s %lld", what, (long long)i + 1);
 }
 
 /* Collective: find the first negative / infinite observed entry of view m, apply the negative
@@ -292,8 +293,8 @@ static int setup_view(strata_nmf_t *p, int m, int negative, const strata_nmf_nam
     for (int64_t i = 0; i < mloc; i++)
       if (y->rows[i] == gi && gj >= y->col0 && gj < y->col0 + nloc) {
         char sb[320], fb[320];
-        name_or_index(sb, sizeof sb, names ? names->obs : NULL, gi);
-        name_or_index(fb, sizeof fb, names && names->var ? names->var[m] : NULL, gj);
+        name_or_index(sb, sizeof sb, names ? names->obs : NULL, "row", gi);
+        name_or_index(fb, sizeof fb, names && names->var ? names->var[m] : NULL, "column", gj);
         double a = y->a[i + (gj - y->col0) * mloc];
         if (which == 1)
           mine = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
