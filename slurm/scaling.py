@@ -12,7 +12,8 @@ hand.
     slurm/scaling.py --out DIR [--ranks 1,2,4] [--modes strong,weak] [--command factor] ...
     slurm/scaling.py --plot-only DIR/scaling.tsv --out DIR
 
-Exit codes: 0 ok, 1 usage, 2 a run failed (its command line and output are printed).
+Exit codes: 0 ok, 1 usage (bad option, binary or table not found), 3 a run failed or
+left no usable events (its command line and output are printed).
 """
 import argparse
 import json
@@ -26,8 +27,21 @@ STRATA_DEFAULT = shutil.which("strata") or "strata"
 MODES = ("strong", "weak")
 
 
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # strata's convention: usage errors exit 1 (argparse's default would be 2).
+        self.print_usage(sys.stderr)
+        self.exit(1, "%s: error: %s\n" % (self.prog, message))
+
+
+def fail(msg):
+    """A run failed: the study cannot continue (exit 3)."""
+    log(msg)
+    sys.exit(3)
+
+
 def parse_args(argv):
-    p = argparse.ArgumentParser(
+    p = Parser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Speedup is relative to the smallest rank count p0: S(p) = p0 * T(p0) / T(p) "
@@ -141,8 +155,7 @@ def run(launcher, np_, cmd, logfile):
     if r.returncode != 0:
         with open(logfile) as f:
             sys.stderr.write(f.read()[-4000:])
-        log("run failed with exit code %d: %s" % (r.returncode, " ".join(argv)))
-        sys.exit(2)
+        fail("run failed with exit code %d: %s" % (r.returncode, " ".join(argv)))
     return wall
 
 
@@ -183,7 +196,7 @@ def phase_times(jsonl):
                         key = "%s/%s_max" % (name, part)
                         parts[key] = parts.get(key, 0.0) + v
     if t_start is None or t_end is None:
-        raise SystemExit("scaling: %s has no run_start/run_end events" % jsonl)
+        fail("%s has no run_start/run_end events" % jsonl)
     phases["total"] = t_end - t_start
     # Time outside the named phases (setup, reading, writing the result, when a command does
     # not mark them as phases of their own).

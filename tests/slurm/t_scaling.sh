@@ -63,4 +63,10 @@ check_plots sl && ok "PNG and SVG plots" || bad "plots"
 rm -f sl/scaling.png sl/scaling.svg
 "$PY" "$SLURM_SRC/scaling.py" --out sl --plot-only sl/scaling.tsv 2>/dev/null && check_plots sl \
   && ok "--plot-only redraws from the table" || bad "--plot-only"
+# A failing run stops the study with exit 3 and says which command failed.
+"$PY" "$SLURM_SRC/scaling.py" --out sl --strata "$STRATA_BIN" --modes strong --ranks 1 "${small[@]}" \
+  --options=--no-such-option >bad.out 2>bad.err
+rc=$?
+[ $rc -eq 3 ] && grep -q "run failed with exit code 1: srun .*--no-such-option" bad.err \
+  && ok "a failing run: exit 3 naming the command" || { bad "failing run: exit $rc"; show bad.err; }
 finish
