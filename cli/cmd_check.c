@@ -46,7 +46,7 @@ static int check_meta(MPI_Comm comm, const strata_cohort_t *c, int *warnings) {
       }
     if (dups) {
       (*warnings)++;
-      strata_log(comm, 1, "warning: view '%s': %lld duplicate feature ids (e.g. '%s')", v->name, (long long)dups, first);
+      strata_log(comm, 1, "warning: view '%s': %lld duplicate feature ids (e.g. '%s')\n", v->name, (long long)dups, first);
     }
   }
 cleanup:
@@ -88,26 +88,20 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
                              "%s:/mod/%s/X: non-finite value (Inf) for sample '%s', feature '%s' (%lld such entries in the view)",
                              c->path, v->name, c->obs_names[s.local_inf_row], v->var_names[s.local_inf_col],
                              (long long)s.nonfinite);
-    /* stop everyone, but let main's agreement name the rank that saw it (agreeing here would
-     * make every rank a failing rank) */
-    int any = local != STRATA_OK;
-    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &any, 1, MPI_INT, MPI_MAX, cli->comm));
-    if (any) {
-      st = local;
-      goto cleanup;
-    }
+    /* stop everyone; the agreement keeps the name of the rank that saw it */
+    STRATA_CHECK(strata_agree(cli->comm, local));
     if (s.constant) {
       warnings++;
-      strata_log(cli->comm, 1, "warning: view '%s': %lld constant features (e.g. '%s')", v->name,
+      strata_log(cli->comm, 1, "warning: view '%s': %lld constant features (e.g. '%s')\n", v->name,
                  (long long)s.constant, v->var_names[s.first_constant]);
     }
     if (s.empty_features) {
       warnings++;
-      strata_log(cli->comm, 1, "warning: view '%s': %lld features with no observed value", v->name, (long long)s.empty_features);
+      strata_log(cli->comm, 1, "warning: view '%s': %lld features with no observed value\n", v->name, (long long)s.empty_features);
     }
     if (s.empty_samples) {
       warnings++;
-      strata_log(cli->comm, 1, "warning: view '%s': %lld samples marked present but entirely missing", v->name,
+      strata_log(cli->comm, 1, "warning: view '%s': %lld samples marked present but entirely missing\n", v->name,
                  (long long)s.empty_samples);
     }
     if (cli->rank == 0 && cli->verbosity >= 1) {

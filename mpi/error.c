@@ -65,28 +65,28 @@ int strata_agree(MPI_Comm comm, int status) {
   int first = size;
   if (MPI_Allreduce(&failing, &first, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS) return STRATA_ERR_MPI;
   int agreed = worst >= 10 ? worst - 10 : STRATA_INTERRUPTED;
-  /* Share the message of the lowest failing rank, so the top level can print it once. */
-  char buf[STRATA_ERRMSG_MAX + 256];
+  /* Share the message of the lowest failing rank, and the world rank that first detected it
+   * (after an earlier agreement every rank holds the message, but the detector stays the one
+   * that recorded it). */
+  struct {
+    char msg[STRATA_ERRMSG_MAX];
+    char where[256];
+    int detector;
+  } buf;
+  memset(&buf, 0, sizeof buf);
   if (rank == first) {
-    snprintf(buf, sizeof buf, "%s", g_msg);
-    memcpy(buf + STRATA_ERRMSG_MAX, g_where, 256);
+    snprintf(buf.msg, sizeof buf.msg, "%s", g_msg);
+    snprintf(buf.where, sizeof buf.where, "%s", g_where);
+    buf.detector = g_rank;
+    if (buf.detector < 0) MPI_Comm_rank(MPI_COMM_WORLD, &buf.detector);
   }
-  if (MPI_Bcast(buf, (int)sizeof buf, MPI_CHAR, first, comm) != MPI_SUCCESS) return STRATA_ERR_MPI;
-  int world_first = first;
-  {
-    MPI_Group g, gw;
-    MPI_Comm_group(comm, &g);
-    MPI_Comm_group(MPI_COMM_WORLD, &gw);
-    MPI_Group_translate_ranks(g, 1, &first, gw, &world_first);
-    MPI_Group_free(&g);
-    MPI_Group_free(&gw);
-  }
+  if (MPI_Bcast(&buf, (int)sizeof buf, MPI_BYTE, first, comm) != MPI_SUCCESS) return STRATA_ERR_MPI;
   g_code = agreed;
-  g_rank = world_first;
-  memcpy(g_msg, buf, STRATA_ERRMSG_MAX);
+  g_rank = buf.detector;
+  memcpy(g_msg, buf.msg, sizeof g_msg);
   g_msg[STRATA_ERRMSG_MAX - 1] = '\0';
-  memcpy(g_where, buf + STRATA_ERRMSG_MAX, 256);
-  g_where[255] = '\0';
+  memcpy(g_where, buf.where, sizeof g_where);
+  g_where[sizeof g_where - 1] = '\0';
   return agreed;
 }
 

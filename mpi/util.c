@@ -42,6 +42,8 @@ void strata_log(MPI_Comm comm, int level, const char *fmt, ...) {
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);
   va_end(ap);
+  size_t n = strlen(fmt);
+  if (n == 0 || fmt[n - 1] != '\n') fputc('\n', stderr); /* one message, one line */
   fflush(stderr);
 }
 

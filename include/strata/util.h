@@ -17,7 +17,8 @@ int64_t strata_mem_rss(void);
 /* Verbosity: 0 quiet, 1 normal (default), 2 verbose, 3 debug.  Set once by the CLI. */
 void strata_set_verbosity(int v);
 int strata_verbosity(void);
-/* Print on rank 0 of comm only, if verbosity >= level, to stderr (progress, notes).  Not
+/* Print one line on rank 0 of comm only, if verbosity >= level, to stderr (progress, notes);
+ * a missing final newline is added.  Not
  * collective (ranks other than 0 return at once). */
 void strata_log(MPI_Comm comm, int level, const char *fmt, ...) STRATA_PRINTF(3, 4);
 

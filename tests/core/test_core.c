@@ -24,6 +24,11 @@ static void test_agree(void) {
   T_CHECK(st == STRATA_ERR_INPUT, "agreed status %d", st);
   T_CHECK(strcmp(strata_err_msg(), "x.tsv:3: bad cell") == 0, "message '%s'", strata_err_msg());
   T_CHECK(strata_err_rank() == size - 1, "failing rank %d", strata_err_rank());
+  /* agreeing again (every rank now "fails") keeps the rank that detected the error */
+  st = strata_agree(MPI_COMM_WORLD, st);
+  T_CHECK(st == STRATA_ERR_INPUT && strata_err_rank() == size - 1, "detector kept after re-agreement: %d",
+          strata_err_rank());
+  T_CHECK(strcmp(strata_err_msg(), "x.tsv:3: bad cell") == 0, "message kept '%s'", strata_err_msg());
   strata_err_clear();
   /* a worse error on another rank wins */
   mine = rank == 0 ? strata_err_set(STRATA_ERR_IO, NULL, 0, NULL, "io") : STRATA_OK;
