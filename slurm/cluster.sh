@@ -59,6 +59,17 @@ descendants() {
   done
 }
 
+# slurmstepd processes (and the job processes under them) of this cluster: they inherited its
+# SLURM_CONF from our slurmd.  SIGKILL them, job processes first.
+kill_steps() {
+  local sp pid
+  for sp in $(pgrep -x slurmstepd 2>/dev/null || true); do
+    if { tr '\0' '\n' <"/proc/$sp/environ"; } 2>/dev/null | grep -qx "SLURM_CONF=$CONF"; then
+      for pid in $(descendants "$sp") "$sp"; do kill -KILL "$pid" 2>/dev/null || true; done
+    fi
+  done
+}
+
 stop() {
   local d pid pids=()
   # Cancel this cluster's jobs while slurmctld still runs so their steps end cleanly.
@@ -72,6 +83,8 @@ stop() {
       done
     fi
   fi
+  # Jobs that ignore SIGTERM (strata checkpointing, say) would hold slurmd for KillWait (30 s).
+  kill_steps
   for d in "${DAEMONS[@]}"; do
     pid=$(live_pid "$d")
     if [ -n "$pid" ]; then
@@ -92,14 +105,7 @@ stop() {
       sleep 0.1
     done
   done
-  # slurmstepd processes (and the job processes under them) that outlived the cancel belong to
-  # this cluster if they inherited its SLURM_CONF from our slurmd.
-  local sp
-  for sp in $(pgrep -x slurmstepd 2>/dev/null || true); do
-    if tr '\0' '\n' <"/proc/$sp/environ" 2>/dev/null | grep -qx "SLURM_CONF=$CONF"; then
-      for pid in $(descendants "$sp") "$sp"; do kill -KILL "$pid" 2>/dev/null || true; done
-    fi
-  done
+  kill_steps
   for d in "${DAEMONS[@]}"; do rm -f "$(pidfile "$d")"; done
   rm -f "$BASE/munge/munge.socket.2" "$BASE/munge/munge.socket.2.lock"
   if [ -s "$RUN/watchdog.pid" ]; then
@@ -149,6 +155,9 @@ CredType=cred/munge
 AuthInfo=socket=$BASE/munge/munge.socket.2
 StateSaveLocation=$BASE/state
 SlurmdSpoolDir=$BASE/spool
+# Private temporary directory: the PMIx plugin names its directories there by uid, job and step
+# id (spmix_appdir_0_1.0), which two private clusters on one machine would otherwise share.
+TmpFS=$BASE/tmp
 SlurmctldPidFile=$RUN/slurmctld.pid
 SlurmdPidFile=$RUN/slurmd.pid
 SlurmctldLogFile=$BASE/log/slurmctld.log
@@ -190,8 +199,8 @@ start() {
   done
   # A stale BASE (an earlier run killed before its stop): stop what still runs, start clean.
   stop
-  rm -rf "$BASE/state" "$BASE/spool" "$BASE/log" "$RUN"
-  mkdir -p "$BASE/munge" "$BASE/state" "$BASE/spool" "$BASE/log" "$RUN"
+  rm -rf "$BASE/state" "$BASE/spool" "$BASE/log" "$BASE/tmp" "$RUN"
+  mkdir -p "$BASE/munge" "$BASE/state" "$BASE/spool" "$BASE/log" "$BASE/tmp" "$RUN"
   # munged insists that the socket's directory and all its parents are searchable by everyone.
   chmod 0755 "$BASE" "$BASE/munge"
   local dir=$BASE

@@ -1,6 +1,7 @@
 #!/bin/bash
 # slurm/cluster.sh: start, status, env, a 2-task srun and a 2-rank MPI program through PMIx,
-# restart over a stale directory (daemons SIGKILLed, pid files and socket left behind), stop,
+# restart over a stale directory (daemons SIGKILLed, pid files and socket left behind), stop
+# (also with a job running that ignores SIGTERM),
 # and that the daemons go away when the test that started them fails (EXIT trap) or is killed
 # outright (the --owner watchdog).
 # Usage: t_cluster.sh MPI_TEST_EXE   (an MPI program that exits 0 when it works, e.g. test_core)
@@ -44,9 +45,16 @@ pids=$(daemon_pids "$CLUSTER")
 "$SLURM_SRC/cluster.sh" start "$CLUSTER" 2>/dev/null
 wait_gone 20 $pids && ok "start over a running cluster replaces its daemons" || bad "old daemons survive a second start"
 
+# stop with a job running that ignores SIGTERM (as strata does while it checkpoints): the job's
+# processes go too, without waiting for KillWait.
+sbatch -o /dev/null --wrap "trap '' TERM; srun bash -c 'trap \"\" TERM; echo \$\$ >$TMP/step.pid; exec sleep 300'" >/dev/null
+for i in $(seq 1 100); do [ -s "$TMP/step.pid" ] && break; sleep 0.2; done
+step=$(cat "$TMP/step.pid" 2>/dev/null)
+[ -n "$step" ] && kill -0 "$step" 2>/dev/null && ok "a job step ignoring SIGTERM runs (pid $step)" || bad "job step did not start"
 t0=$SECONDS
 pids=$(daemon_pids "$CLUSTER")
 "$SLURM_SRC/cluster.sh" stop "$CLUSTER"
+[ -n "$step" ] && ! kill -0 "$step" 2>/dev/null && ok "stop ended the running job's processes" || bad "job process $step survived stop"
 all_gone $pids && ok "stop: daemons gone in $((SECONDS - t0)) s" || bad "stop left daemons: $pids"
 "$SLURM_SRC/cluster.sh" status "$CLUSTER" >/dev/null && bad "status after stop says running" || ok "status after stop exits 1"
 
