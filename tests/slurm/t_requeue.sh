@@ -13,7 +13,7 @@ make_cohort "$TMP/c.h5mu"
 # --tol 0: a fixed number of iterations, long enough that the signal lands mid-run.
 case $cmd in
   factor) args=(-k 5 --max-iter 600 --tol 0 --seed 3); res=slurm.h5; ref=ref.h5 ;;
-  nmf) args=(-k 4 --max-iter 12000 --tol 0 --seed 3 --negative shift); res=slurm.h5mu; ref=ref.h5mu ;;
+  nmf) args=(-k 4 --max-iter 20000 --tol 0 --seed 3 --negative shift); res=slurm.h5mu; ref=ref.h5mu ;;
   *) echo "usage: t_requeue.sh [factor|nmf]"; exit 1 ;;
 esac
 maxit=${args[3]}
