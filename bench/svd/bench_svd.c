@@ -224,7 +224,7 @@ int main(int argc, char **argv) {
   strata_dmat_t *m = make_dmat(g, part, N, D);
   char *save = NULL;
   for (char *tok = strtok_r(ks, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    int k = atoi(tok), l = k + p;
+    int k = atoi(tok), l = strata_svd_sketch_width(k, p, N < D ? N : D);
     double s1 = 0;
     /* on a shared machine the load drifts: measure bandwidth and peak again next to each run */
     bw = stream_triad(g->comm);
@@ -238,7 +238,7 @@ int main(int argc, char **argv) {
     double flops = passes * 2.0 * (double)N * (double)D * l;
     double tb = bytes / (bw * 1e9), tf = flops / (peak * 1e9), bound = tb > tf ? tb : tf;
     if (g_rank == 0) {
-      printf("randomized k %d seconds %.4f sigma1 %.10g\n", k, t, s1);
+      printf("randomized k %d seconds %.4f sigma1 %.10g sketch %d\n", k, t, s1, l);
       printf("bound k %d seconds %.4f memory_s %.4f flops_s %.4f ratio %.2f stream_GBps %.2f peak_GFps %.2f\n", k,
              bound, tb, tf, t / bound, bw, peak);
     }
