@@ -314,6 +314,31 @@ cleanup:
   return st;
 }
 
+/* The largest singular value of the l x l triangular factor (dgesdd without vectors; R is
+ * left untouched). */
+static int largest_sv(int l, const double *R, double *out) {
+  int st = STRATA_OK, info = 0, lwork = -1;
+  double *a = NULL, *sv = NULL, *work = NULL, wq = 0, dummy = 0;
+  int *iwork = NULL;
+  STRATA_MALLOC(a, (size_t)l * l);
+  STRATA_MALLOC(sv, l);
+  STRATA_MALLOC(iwork, 8 * (size_t)l);
+  memcpy(a, R, (size_t)l * l * sizeof(double));
+  int one = 1;
+  dgesdd_("N", &l, &l, a, &l, sv, &dummy, &one, &dummy, &one, &wq, &lwork, iwork, &info, 1);
+  lwork = (int)wq + 1;
+  STRATA_MALLOC(work, lwork);
+  dgesdd_("N", &l, &l, a, &l, sv, &dummy, &one, &dummy, &one, work, &lwork, iwork, &info, 1);
+  if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "svd: dgesdd on the %d x %d sketch factor failed (info %d)", l, l, info);
+  *out = sv[0];
+cleanup:
+  free(a);
+  free(sv);
+  free(work);
+  free(iwork);
+  return st;
+}
+
 int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_events_t *ev,
                    const char *phase, double *s, double *U, double *V) {
   int st = STRATA_OK;
@@ -339,7 +364,8 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
             strata_rng_normal_at(seed, SVD_RNG_STREAM + (uint64_t)m, (uint64_t)(v->col0 + j) * (uint64_t)l + (uint64_t)c);
   }
   /* An orthonormal start (same range as the Gaussian one) makes every pass a product with an
-   * orthonormal block, so |R[0]| of each pass estimates sigma_1: the pass's reported objective. */
+   * orthonormal block B, so sigma_max(R) = sigma_max(A B) <= sigma_1 is a Ritz estimate of
+   * sigma_1, reported as the pass's objective; after the last pass it is the returned s[0]. */
   STRATA_CHECK(svd_tsqr(g->rowcomm, op->ntot, l, X, ldn, NULL));
   /* Each pass: one product with A or A^T, re-orthonormalised by TSQR. */
   for (pass = 1; pass <= npass; pass++) {
@@ -355,7 +381,8 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
       STRATA_CHECK(svd_tsqr(g->rowcomm, op->ntot, l, X, ldn, R));
       op->t_comm += strata_wtime() - t0;
     }
-    double est = fabs(R[0]);
+    double est = 0;
+    STRATA_CHECK(largest_sv(l, R, &est));
     strata_ev_iteration(ev, phase, pass, npass, est, prev > 0 ? fabs(est - prev) / prev : 1.0,
                         op->t_comp, op->t_comm);
     prev = est;

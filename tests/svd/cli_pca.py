@@ -171,7 +171,8 @@ if rc == 0:
     ev = [json.loads(x) for x in open(evfile) if x.strip()]
     it = [e for e in ev if e.get("type") == "iteration" and e.get("phase") == "svd"]
     check(len(it) == 14 and [e["iter"] for e in it] == list(range(1, 15)), "svd pass events: %s" % [e.get("iter") for e in it])
-    check(it and abs(it[-1]["objective"] - s[0]) < 1e-2 * s[0], "last pass objective ~ sigma_1: %s vs %s" % (it[-1]["objective"] if it else None, s[0]))
+    check(it and abs(it[-1]["objective"] - s[0]) < 1e-8 * s[0], "last pass objective = sigma_1: %s vs %s" % (it[-1]["objective"] if it else None, s[0]))
+    check(all(e["objective"] <= s[0] * (1 + 1e-12) for e in it), "pass objectives are Ritz values <= sigma_1")
     check(len([e for e in ev if e.get("phase") == "mfa-weight" and e.get("type") == "iteration"]) == 2 * 10,
           "MFA passes reported (2 views x (2*4+2))")
 
