@@ -273,16 +273,19 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   STRATA_CHECK(strata_partition_patients(co->nobs, co->patient, co->npatients, NULL, grid->nprow, &part));
   STRATA_CALLOC(views, nsel);
   STRATA_CALLOC(names, nsel);
+  strata_ev_run_start(cli->ev, "factor", co->nobs, dtot, nsel, grid->nprow, grid->npcol);
+  strata_ev_phase_begin(cli->ev, "read", nsel);
   for (int i = 0; i < nsel; i++) {
     names[i] = co->views[sel[i]].name;
     STRATA_CHECK(strata_cohort_read_view(co, sel[i], grid, part, &views[i]));
   }
+  strata_ev_phase_end(cli->ev, "read");
   strata_log(cli->comm, 1, "factor: %lld samples, %d views, %lld features, K = %d, grid %dx%d\n",
              (long long)co->nobs, nsel, (long long)dtot, a.fo.k, grid->nprow, grid->npcol);
-  strata_ev_run_start(cli->ev, "factor", co->nobs, dtot, nsel, grid->nprow, grid->npcol);
   a.fo.view_names = names;
   STRATA_CHECK(strata_factor_fit(nsel, views, lik, &a.fo, cli->ev, &f));
   for (int i = 0; i < nsel; i++) strata_dmat_destroy(&views[i]);
+  strata_ev_phase_begin(cli->ev, "write", 1);
   STRATA_CHECK(strata_factor_gather(f, 0, &z, &w, &icpt));
 
   if (cli->rank == 0) {
@@ -307,6 +310,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     if (!st) print_summary(&m, a.top, f);
   }
   STRATA_CHECK(strata_agree(cli->comm, st));
+  strata_ev_phase_end(cli->ev, "write");
 cleanup:
   if (views)
     for (int i = 0; i < nsel; i++) strata_dmat_destroy(&views[i]);

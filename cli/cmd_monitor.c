@@ -38,6 +38,7 @@ typedef struct view {
   double last_event;   /* ... and of the last event: a long iteration shows here */
   int tty, drawn_lines;
   double last_draw, last_plain_iter;
+  double plain_every;  /* --every: seconds between iteration lines in plain mode */
   const char *endpoint;
 } view_t;
 
@@ -257,7 +258,7 @@ static void print_state(view_t *v) {
   fflush(stdout);
 }
 
-/* one line per event for logs and pipes; iterations at most once a second */
+/* one line per event for logs and pipes; iterations at most once per --every seconds */
 static void plain_line(view_t *v, const char *type, json_t *m) {
   char a[32], b[32];
   if (strcmp(type, "run_start") == 0) {
@@ -272,7 +273,7 @@ static void plain_line(view_t *v, const char *type, json_t *m) {
     printf("phase %s done in %s\n", str(m, "phase"), fmt_time(num(m, "seconds"), a, sizeof a));
   } else if (strcmp(type, "iteration") == 0) {
     double now = strata_wtime();
-    if (now - v->last_plain_iter < 1.0) return;
+    if (v->last_plain_iter > 0 && now - v->last_plain_iter < v->plain_every) return;
     v->last_plain_iter = now;
     json_t *c = json_object_get(m, "compute"), *mem = json_object_get(m, "mem_hwm");
     char obj[32] = "-", chg[32] = "-";
@@ -322,12 +323,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   char *msg = NULL;
   view_t v;
   memset(&v, 0, sizeof v);
+  v.plain_every = 1.0;
   static const struct option longopts[] = {
       {"file", required_argument, 0, 'f'},  {"endpoint", required_argument, 0, 'e'},
       {"bind", required_argument, 0, 'b'},  {"curve", required_argument, 0, 'c'},
       {"jsonl", required_argument, 0, 'j'}, {"once", no_argument, 0, 'o'},
       {"timeout", required_argument, 0, 't'}, {"plain", no_argument, 0, 'p'},
-      {"keygen", required_argument, 0, 'k'}, {0, 0, 0, 0}};
+      {"keygen", required_argument, 0, 'k'}, {"every", required_argument, 0, 'E'},
+      {0, 0, 0, 0}};
   opterr = 0;
   int c;
   while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -341,6 +344,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case 'p': plain = 1; break;
     case 'k': keygen = optarg; break;
     case 't': STRATA_CHECK(strata_cli_double("--timeout", optarg, 0.1, 1e7, &timeout)); break;
+    case 'E': STRATA_CHECK(strata_cli_double("--every", optarg, 0, 1e7, &v.plain_every)); break;
     default:
       return strata_cli_usage("unknown option '%s'", argv[optind - 1]);
     }
@@ -516,6 +520,8 @@ const strata_cmd_t strata_cmd_monitor = {
     "                   FILE, one JSON object per line\n"
     "  --once           print the current state (from the run's first snapshot) and exit 0\n"
     "  --plain          one line per event even on a terminal\n"
+    "  --every S        in plain mode, at most one iteration line per S seconds (default 1;\n"
+    "                   0 = every iteration)\n"
     "  --timeout S      give up when nothing (not even a heartbeat, sent every second) arrives\n"
     "                   for S seconds (default 10)\n"
     "\n"

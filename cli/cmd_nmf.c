@@ -152,7 +152,10 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   for (int m = 0; m < nsel; m++) dtot += c->views[vidx[m]].nvar;
   STRATA_CHECK(strata_grid_create(cli->comm, cli->nprow, cli->npcol, c->nobs, dtot, c->npatients, &g));
   STRATA_CHECK(strata_partition_patients(c->nobs, c->patient, c->npatients, NULL, g->nprow, &part));
+  strata_ev_run_start(cli->ev, "nmf", c->nobs, dtot, nsel, g->nprow, g->npcol);
+  strata_ev_phase_begin(cli->ev, "read", nsel);
   for (int m = 0; m < nsel; m++) STRATA_CHECK(strata_cohort_read_view(c, vidx[m], g, part, &y[m]));
+  strata_ev_phase_end(cli->ev, "read");
   char *vnames[MAX_VIEWS];
   char **vvars[MAX_VIEWS];
   for (int m = 0; m < nsel; m++) {
@@ -160,7 +163,6 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     vvars[m] = c->views[vidx[m]].var_names;
   }
   strata_nmf_names_t names = {vnames, c->obs_names, vvars};
-  strata_ev_run_start(cli->ev, "nmf", c->nobs, dtot, nsel, g->nprow, g->npcol);
   STRATA_CHECK(strata_nmf_create(g, nsel, y, weights, negative, &names, &p));
 
   if (kmin) {
@@ -179,6 +181,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     }
   }
   STRATA_CHECK(strata_nmf_solve(p, &o, &res));
+  strata_ev_phase_begin(cli->ev, "write", 1);
   STRATA_CALLOC(labels, c->nobs);
   STRATA_CHECK(strata_nmf_assign(res, g, labels));
   STRATA_CHECK(strata_nmf_gather_h(res, g, 0, &H));
@@ -207,6 +210,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   }
   st = strata_agree(cli->comm, st);
   if (st) goto cleanup;
+  strata_ev_phase_end(cli->ev, "write");
   if (cli->rank == 0) {
     int64_t *size = calloc((size_t)o.k + 1, sizeof *size);
     for (int64_t i = 0; size && i < c->nobs; i++) size[labels[i] + 1]++;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The main job on the bundled example data (examples/README.md): import miniACC into a cohort
-# .h5mu under MPI, validate it and summarise it.  Usage: examples/run_example.sh STRATA_BINARY
+# .h5mu under MPI, validate it, summarise it, fit the factor model with progress shown through
+# the ZeroMQ monitor channel, and compute ITH on CRC_HZ.  Usage: examples/run_example.sh STRATA_BINARY
 # Environment: STRATA_MPIEXEC (default mpirun), STRATA_NP (default 2), STRATA_OUT (default
-# examples/out).  Later sections (factor model, ITH) are appended below the marked ones.
+# examples/out).
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -x "$1" ]; then
@@ -43,13 +44,27 @@ run info "$out/miniacc.h5mu"
 
 # ---------------------------------------------------------------------------------------------
 section "4. factor model (MOFA-style, K = 10) on miniACC -> $out/miniacc_factors.h5  [np $np]"
-# progress on stderr thinned to every 50th iteration; then the R^2 table and top features
-run factor "$out/miniacc.h5mu" -o "$out/miniacc_factors.h5" -k 10 --progress \
-  --tsv "$out/miniacc_factors" 2>&1 |
-  awk '{ if (match($0, / factor [0-9]+\//)) { n = substr($0, RSTART + 8, RLENGTH - 9) + 0; if (n % 50) next } print }'
+# Progress travels over the ZeroMQ monitor channel: 'strata monitor' binds a loopback port and
+# writes it to a file, the job connects to it and publishes every event; the monitor prints
+# them live and exits with the job's exit code.  Then the R^2 table and the top features.
+ep=$out/monitor.endpoint
+rm -f "$ep"
+"$strata" monitor --bind tcp://127.0.0.1:0 --file "$ep" --plain --every 0.1 --timeout 60 &
+monitor_pid=$!
+for _ in $(seq 100); do [ -s "$ep" ] && break; sleep 0.1; done
+[ -s "$ep" ] || { echo "run_example: the monitor did not start" >&2; exit 3; }
+factor_rc=0
+run factor "$out/miniacc.h5mu" -o "$out/miniacc_factors.h5" -k 10 --tsv "$out/miniacc_factors" \
+  --monitor "connect:$(cat "$ep")" > "$out/miniacc_factors.txt" || factor_rc=$?
+monitor_rc=0
+wait "$monitor_pid" || monitor_rc=$?
+[ "$factor_rc" -eq 0 ] || { echo "run_example: strata factor failed (exit $factor_rc)" >&2; exit "$factor_rc"; }
+[ "$monitor_rc" -eq 0 ] || { echo "run_example: strata monitor exited $monitor_rc" >&2; exit "$monitor_rc"; }
+echo
+cat "$out/miniacc_factors.txt"
 
 # ---------------------------------------------------------------------------------------------
-section "ITH: CRC_HZ multi-region WES (6 patients, 57 regions) -> $out/crc_hz_ith.*  [np $np]"
+section "5. ITH: CRC_HZ multi-region WES (6 patients, 57 regions) -> $out/crc_hz_ith.*  [np $np]"
 # MesKit's vignette JSI options; the patient table follows (V402 jsi_multi = 0.341, as published)
 crc=$here/crc_hz
 run ith -q --maf "$crc/CRC_HZ.maf.tsv.gz" --clin "$crc/CRC_HZ.clin.tsv.gz" \
