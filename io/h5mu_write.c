@@ -190,7 +190,7 @@ static int write_view_structure(strata_cohort_writer_t *w, hid_t f, const wview_
   if (v->dtype_bytes) {
     hsize_t dims[2] = {(hsize_t)v->nrows, (hsize_t)v->nvar};
     s = H5Screate_simple(2, dims, NULL);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    dcpl = H5Pcopy(strata_h5_dcpl());
     if (s < 0 || dcpl < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot set up /mod/%s/X", v->name);
     /* contiguous row-major, as anndata writes it: with parallel HDF5 1.10 a collective read of
      * row slabs from a chunked X (4 MiB chunks) measured 10-15x slower than from a contiguous
@@ -208,7 +208,7 @@ static int write_view_structure(strata_cohort_writer_t *w, hid_t f, const wview_
     hid_t omg = H5Gopen2(f, "obsmap", H5P_DEFAULT);
     hsize_t n = (hsize_t)w->nobs;
     hid_t os = H5Screate_simple(1, &n, NULL);
-    om = H5Dcreate2(omg, v->name, H5T_STD_U32LE, os, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    om = H5Dcreate2(omg, v->name, H5T_STD_U32LE, os, H5P_DEFAULT, strata_h5_dcpl(), H5P_DEFAULT);
     herr_t rc = om < 0 ? -1 : H5Dwrite(om, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, obsmap);
     H5Sclose(os);
     H5Gclose(omg);
@@ -387,7 +387,7 @@ static int write_global_var(strata_cohort_writer_t *w, hid_t f) {
     k0 += w->views[k].nvar;
     hsize_t n = (hsize_t)tot;
     hid_t s = H5Screate_simple(1, &n, NULL);
-    hid_t d = H5Dcreate2(vm, w->views[k].name, H5T_STD_U32LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t d = H5Dcreate2(vm, w->views[k].name, H5T_STD_U32LE, s, H5P_DEFAULT, strata_h5_dcpl(), H5P_DEFAULT);
     herr_t rc = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, map);
     if (d >= 0) H5Dclose(d);
     H5Sclose(s);

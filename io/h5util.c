@@ -238,10 +238,28 @@ cleanup:
   return st;
 }
 
+static hid_t notime_plist(hid_t cls, hid_t *cache) {
+  if (*cache < 0) {
+    *cache = H5Pcreate(cls);
+    if (*cache >= 0) H5Pset_obj_track_times(*cache, 0);
+  }
+  return *cache >= 0 ? *cache : H5P_DEFAULT;
+}
+
+hid_t strata_h5_dcpl(void) {
+  static hid_t dcpl = H5I_INVALID_HID;
+  return notime_plist(H5P_DATASET_CREATE, &dcpl);
+}
+
+hid_t strata_h5_gcpl(void) {
+  static hid_t gcpl = H5I_INVALID_HID;
+  return notime_plist(H5P_GROUP_CREATE, &gcpl);
+}
+
 int strata_h5_group(hid_t loc, const char *name, const char *encoding_type,
                     const char *encoding_version, hid_t *out) {
   int st = STRATA_OK;
-  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, strata_h5_gcpl(), H5P_DEFAULT);
   *out = H5I_INVALID_HID;
   if (g < 0) H5FAIL("hdf5: cannot create group '%s'", name);
   if (encoding_type) STRATA_CHECK(set_encoding(g, encoding_type, encoding_version));
@@ -275,7 +293,7 @@ static int write_dataset(hid_t loc, const char *name, int ndim, const hsize_t *d
   hid_t s = H5I_INVALID_HID, d = H5I_INVALID_HID;
   s = H5Screate_simple(ndim, dims, NULL);
   if (s < 0) H5FAIL("hdf5: cannot create a dataspace for '%s'", name);
-  d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  d = H5Dcreate2(loc, name, ftype, s, H5P_DEFAULT, strata_h5_dcpl(), H5P_DEFAULT);
   if (d < 0) H5FAIL("hdf5: cannot create dataset '%s'", name);
   if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) H5FAIL("hdf5: cannot write dataset '%s'", name);
   STRATA_CHECK(set_encoding(d, encoding, "0.2.0"));
@@ -340,7 +358,7 @@ int strata_h5_write_string(hid_t loc, const char *name, const char *value) {
   t = vlen_str_type();
   s = H5Screate(H5S_SCALAR);
   if (t < 0 || s < 0) H5FAIL("hdf5: cannot make a string type");
-  d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  d = H5Dcreate2(loc, name, t, s, H5P_DEFAULT, strata_h5_dcpl(), H5P_DEFAULT);
   if (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
     H5FAIL("hdf5: cannot write dataset '%s'", name);
   STRATA_CHECK(set_encoding(d, "string", "0.2.0"));

@@ -38,6 +38,12 @@ void strata_h5out_abort(strata_h5out_t **o);
  * 512-byte userblock (H5Pset_userblock).  Used by strata_h5out_commit and the cohort writer. */
 STRATA_NODISCARD int strata_h5_write_mudata_header(const char *path);
 
+/* Object-creation property lists (dataset, group) that do not record modification times, so a
+ * file written twice from the same inputs has the same bytes.  Owned by this module; do not
+ * close.  Not collective. */
+hid_t strata_h5_dcpl(void);
+hid_t strata_h5_gcpl(void);
+
 /* ---- groups and attributes ------------------------------------------------------------------ */
 /* Create group `name` under loc; when encoding_type is not NULL also set the attributes
  * encoding-type and encoding-version (e.g. "dict","0.1.0"; "anndata","0.1.0").  The caller
