@@ -34,8 +34,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   "  --method M            auto (default), randomized, exact or gram.  auto picks randomized\n" \
   "                        when k+p is small next to min(N,D), otherwise exact (pdgesvd), or\n" \
   "                        gram (N x N Gram + pdsyevd) when D > 4N; it prints why\n"            \
-  "  --oversample P        randomized: extra sketch columns, at least (default 10; k+p is\n"   \
-  "                        rounded up to a multiple of 8, which the GEMMs run faster)\n"    \
+  "  --oversample P        randomized: extra sketch columns (default 10)\n"                     \
   "  --power-iters Q       randomized: power iterations, each re-orthonormalised (default 2)\n" \
   "  --seed S              randomized: seed of the Gaussian test matrix (default 42); the\n"     \
   "                        answer does not depend on the rank count or grid\n"                  \

@@ -49,8 +49,7 @@ enum { STRATA_IMPUTE_MEAN = 0, STRATA_IMPUTE_SOFT = 1 };
 
 typedef struct strata_svd_opts {
   int k;               /* components wanted (>= 1) */
-  int oversample;      /* randomized: extra sketch columns p, at least (default 10; k+p is
-                          rounded up to a multiple of 8, see strata_svd_sketch_width) */
+  int oversample;      /* randomized: extra sketch columns p (default 10) */
   int power_iters;     /* randomized: power iterations q (default 2) */
   int method;          /* STRATA_SVD_* (default AUTO) */
   int center;          /* 1: subtract feature means (PCA, default); 0: uncentred SVD */
@@ -113,8 +112,7 @@ void strata_svd_result_destroy(strata_svd_result_t **r);
 int strata_svd_choose_method(int64_t N, int64_t D, int k, int p, int nviews, char *reason,
                              size_t reason_size);
 /* Not collective.  Columns of the randomized sketch for k components, oversampling p and
- * min(N,D) = mn: k+p rounded up to a multiple of 8 (the GEMM kernel width; the extra columns are
- * extra oversampling), at most mn. */
+ * min(N,D) = mn: min(k+p, mn). */
 int strata_svd_sketch_width(int k, int p, int64_t mn);
 /* Name of a method ("randomized", ...) and its parse (-1 if unknown). */
 const char *strata_svd_method_name(int method);
