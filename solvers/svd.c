@@ -414,6 +414,42 @@ typedef struct missing {
   int64_t *idx;   /* [n] local column-major positions */
 } missing_t;
 
+/* Count, mean and sum of squared deviations of the observed entries (present row, not NaN) of
+ * one column: two sweeps, the second in cache.  Four independent partial sums per sweep keep
+ * the floating-point adds from serialising on their latency (this pass reads all the data). */
+static void column_stats(const double *col, const unsigned char *present, int64_t m, double *cnt,
+                         double *mean, double *m2) {
+  double c[4] = {0, 0, 0, 0}, s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= m; i += 4)
+    for (int u = 0; u < 4; u++) {
+      double y = col[i + u];
+      int ok = present[i + u] && y == y;
+      c[u] += ok;
+      s[u] += ok ? y : 0.0;
+    }
+  for (; i < m; i++) {
+    double y = col[i];
+    int ok = present[i] && y == y;
+    c[0] += ok;
+    s[0] += ok ? y : 0.0;
+  }
+  double n = (c[0] + c[1]) + (c[2] + c[3]);
+  double mu = n > 0 ? ((s[0] + s[1]) + (s[2] + s[3])) / n : 0.0;
+  for (i = 0; i + 4 <= m; i += 4)
+    for (int u = 0; u < 4; u++) {
+      double y = col[i + u], d = y - mu;
+      q[u] += present[i + u] && y == y ? d * d : 0.0;
+    }
+  for (; i < m; i++) {
+    double y = col[i], d = y - mu;
+    q[0] += present[i] && y == y ? d * d : 0.0;
+  }
+  *cnt = n;
+  *mean = mu;
+  *m2 = (q[0] + q[1]) + (q[2] + q[3]);
+}
+
 /* Collective over colcomm: feature statistics of view m over the observed entries of present
  * rows -- count, mean and sum of squared deviations, per rank in one sweep (a column is
  * contiguous, so its second look is in cache) and combined over grid rows with Chan et al.'s
@@ -433,20 +469,8 @@ static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, mis
   STRATA_CALLOC(dirty, LD(n));
   for (int64_t i = 0; i < mloc; i++) nabs_loc += !v->present[i];
   for (int64_t j = 0; j < n; j++) {
-    const double *col = v->a + j * mloc;
-    double cnt = 0, sum = 0, m2 = 0;
-    for (int64_t i = 0; i < mloc; i++) {
-      double y = col[i];
-      if (v->present[i] && !isnan(y)) {
-        cnt += 1;
-        sum += y;
-      }
-    }
-    double mean = cnt > 0 ? sum / cnt : 0.0;
-    for (int64_t i = 0; i < mloc; i++) {
-      double y = col[i];
-      if (v->present[i] && !isnan(y)) m2 += (y - mean) * (y - mean);
-    }
+    double cnt = 0, mean = 0, m2 = 0;
+    column_stats(v->a + j * mloc, v->present, mloc, &cnt, &mean, &m2);
     dirty[j] = cnt + (double)nabs_loc < (double)mloc || nabs_loc > 0;
     loc[3 * j] = cnt;
     loc[3 * j + 1] = mean;
