@@ -405,3 +405,47 @@ cleanup:
   if (d >= 0) H5Dclose(d);
   return st;
 }
+
+int strata_h5_write_scalar(hid_t loc, const char *name, double value, int is_int) {
+  int st = STRATA_OK;
+  hid_t s = H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
+  int64_t iv = (int64_t)value;
+  d = H5Dcreate2(loc, name, is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, s, H5P_DEFAULT, strata_h5_dcpl(),
+                 H5P_DEFAULT);
+  if (d < 0 || H5Dwrite(d, is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                        H5P_DEFAULT, is_int ? (const void *)&iv : (const void *)&value) < 0)
+    STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot write uns scalar '%s'", name);
+  STRATA_CHECK(strata_h5_attr_string(d, "encoding-type", "numeric-scalar"));
+  STRATA_CHECK(strata_h5_attr_string(d, "encoding-version", "0.2.0"));
+cleanup:
+  if (d >= 0) H5Dclose(d);
+  if (s >= 0) H5Sclose(s);
+  return st;
+}
+
+int strata_h5_write_u32(hid_t loc, const char *name, int64_t n, const uint32_t *data) {
+  int st = STRATA_OK;
+  hsize_t dims = (hsize_t)n;
+  hid_t s = H5Screate_simple(1, &dims, NULL), d = H5I_INVALID_HID;
+  d = H5Dcreate2(loc, name, H5T_STD_U32LE, s, H5P_DEFAULT, strata_h5_dcpl(), H5P_DEFAULT);
+  if (d < 0 || (n > 0 && H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
+    STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot write '%s'", name);
+  STRATA_CHECK(strata_h5_attr_string(d, "encoding-type", "array"));
+  STRATA_CHECK(strata_h5_attr_string(d, "encoding-version", "0.2.0"));
+cleanup:
+  if (d >= 0) H5Dclose(d);
+  if (s >= 0) H5Sclose(s);
+  return st;
+}
+
+int strata_h5_dicts(hid_t loc, const char *const *names) {
+  int st = STRATA_OK;
+  hid_t g = H5I_INVALID_HID;
+  for (int i = 0; names[i]; i++) {
+    STRATA_CHECK(strata_h5_group(loc, names[i], "dict", "0.1.0", &g));
+    H5Gclose(g);
+    g = H5I_INVALID_HID;
+  }
+cleanup:
+  return st;
+}

@@ -85,6 +85,13 @@ STRATA_NODISCARD int strata_h5_read_attr_string(hid_t obj, const char *name, cha
 STRATA_NODISCARD int strata_h5_write_matrix(hid_t loc, const char *name, int64_t nrows,
                                             int64_t ncols, const double *data, int colmajor,
                                             int dtype_bytes);
+/* A scalar number as anndata stores one in uns (encoding-type "numeric-scalar", 0.2.0): int64
+ * when is_int, else float64. */
+STRATA_NODISCARD int strata_h5_write_scalar(hid_t loc, const char *name, double value, int is_int);
+/* 1D uint32 dataset with encoding-type "array" (obsmap/varmap). */
+STRATA_NODISCARD int strata_h5_write_u32(hid_t loc, const char *name, int64_t n, const uint32_t *data);
+/* Create empty "dict" groups (0.1.0) for each name of a NULL-terminated list. */
+STRATA_NODISCARD int strata_h5_dicts(hid_t loc, const char *const *names);
 /* 1D datasets with encoding-type "array" (0.2.0): float64, int64. */
 STRATA_NODISCARD int strata_h5_write_double(hid_t loc, const char *name, int64_t n,
                                             const double *data);
