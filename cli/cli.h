@@ -34,6 +34,10 @@ int strata_cli_usage(const char *fmt, ...) STRATA_PRINTF(1, 2);
 /* Parse numbers from option values; on failure record a usage error naming the option. */
 int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out);
 int strata_cli_double(const char *opt, const char *val, double min, double max, double *out);
+/* Collective.  Parse "[--patient-column NAME] [--no-patient] COHORT" (the arguments of check and
+ * info) and open the cohort (strata_cohort_open). */
+struct strata_cohort;
+int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, struct strata_cohort **out);
 /* The text of the options every command takes (printed under each command's usage). */
 extern const char strata_cli_common_help[];
 

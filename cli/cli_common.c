@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <getopt.h>
+
 #include "cli/cli.h"
+#include "strata/cohort.h"
 
 const char strata_cli_common_help[] =
     "\nCommon options (every command):\n"
@@ -51,4 +54,23 @@ int strata_cli_double(const char *opt, const char *val, double min, double max, 
     return strata_cli_usage("%s must be between %g and %g, got %g", opt, min, max, v);
   *out = v;
   return STRATA_OK;
+}
+
+int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, strata_cohort_t **out) {
+  int st = STRATA_OK, no_patient = 0, ch;
+  const char *patient_column = NULL;
+  static const struct option longopts[] = {{"patient-column", required_argument, NULL, 'p'},
+                                           {"no-patient", no_argument, NULL, 'n'},
+                                           {NULL, 0, NULL, 0}};
+  *out = NULL;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    if (ch == 'p') patient_column = optarg;
+    else if (ch == 'n') no_patient = 1;
+    else STRATA_CHECK(strata_cli_usage("unknown option or missing value: '%s'", argv[optind - 1]));
+  }
+  if (optind != argc - 1) STRATA_CHECK(strata_cli_usage("expected one cohort file"));
+  STRATA_CHECK(strata_cohort_open(cli->comm, argv[optind], patient_column, no_patient, out));
+cleanup:
+  return st;
 }

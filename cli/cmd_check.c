@@ -55,22 +55,10 @@ cleanup:
 }
 
 static int run(strata_cli_t *cli, int argc, char **argv) {
-  int st = STRATA_OK, no_patient = 0, warnings = 0;
-  const char *patient_column = NULL;
+  int st = STRATA_OK, warnings = 0;
   strata_cohort_t *c = NULL;
   strata_grid_t *grid = NULL;
-  static const struct option longopts[] = {{"patient-column", required_argument, NULL, 'p'},
-                                           {"no-patient", no_argument, NULL, 'n'},
-                                           {NULL, 0, NULL, 0}};
-  opterr = 0;
-  int ch;
-  while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-    if (ch == 'p') patient_column = optarg;
-    else if (ch == 'n') no_patient = 1;
-    else STRATA_CHECK(strata_cli_usage("unknown option or missing value: '%s'", argv[optind - 1]));
-  }
-  if (optind != argc - 1) STRATA_CHECK(strata_cli_usage("expected one cohort file"));
-  STRATA_CHECK(strata_cohort_open(cli->comm, argv[optind], patient_column, no_patient, &c));
+  STRATA_CHECK(strata_cli_open_cohort(cli, argc, argv, &c));
   STRATA_CHECK(strata_agree(cli->comm, check_meta(cli->comm, c, &warnings)));
   int64_t maxcols = 1;
   for (int k = 0; k < c->nviews; k++)

@@ -124,31 +124,25 @@ static hid_t create_1d(strata_ckpt_t *c, const char *name, hid_t type, int64_t t
   return d;
 }
 
-/* Write count elements at offset of a 1-D dataset, independently (count may be 0). */
-static int write_slice(hid_t d, hid_t memtype, int64_t offset, int64_t count, const void *buf) {
+/* Write (or read) count elements at offset of a 1-D dataset, independently (count may be 0). */
+static int slice_io(hid_t d, hid_t memtype, int64_t offset, int64_t count, void *buf, int write) {
   if (count <= 0) return 0;
   hid_t fs = H5Dget_space(d);
   hsize_t off[1] = {(hsize_t)offset}, cnt[1] = {(hsize_t)count};
   hid_t ms = H5Screate_simple(1, cnt, NULL);
-  int ok = fs >= 0 && ms >= 0 &&
-           H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-           H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf) >= 0;
+  int ok = fs >= 0 && ms >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0;
+  if (ok) ok = (write ? H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf) : H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf)) >= 0;
   if (ms >= 0) H5Sclose(ms);
   if (fs >= 0) H5Sclose(fs);
   return ok ? 0 : -1;
 }
 
+static int write_slice(hid_t d, hid_t memtype, int64_t offset, int64_t count, const void *buf) {
+  return slice_io(d, memtype, offset, count, (void *)buf, 1);
+}
+
 static int read_slice(hid_t d, hid_t memtype, int64_t offset, int64_t count, void *buf) {
-  if (count <= 0) return 0;
-  hid_t fs = H5Dget_space(d);
-  hsize_t off[1] = {(hsize_t)offset}, cnt[1] = {(hsize_t)count};
-  hid_t ms = H5Screate_simple(1, cnt, NULL);
-  int ok = fs >= 0 && ms >= 0 &&
-           H5Sselect_hyperslab(fs, H5S_SELECT_SET, off, NULL, cnt, NULL) >= 0 &&
-           H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf) >= 0;
-  if (ms >= 0) H5Sclose(ms);
-  if (fs >= 0) H5Sclose(fs);
-  return ok ? 0 : -1;
+  return slice_io(d, memtype, offset, count, buf, 0);
 }
 
 static int put_rep(strata_ckpt_t *c, const char *name, hid_t filetype, hid_t memtype,
