@@ -728,13 +728,13 @@ static int cmp_pair(const void *a, const void *b) {
 }
 
 /* Row-major slab (cnt rows of m->nloc values, float32 or float64) -> the column-major local
- * block, rows pr[0..cnt).  In 8-row x 32-column tiles: the inner loop then fills one cache line
- * of a column (consecutive local rows) instead of striding mloc doubles per element, which is
- * bound by cache and TLB misses. */
+ * block, rows pr[0..cnt).  In 32-row x 32-column tiles: the inner loop then fills four whole
+ * cache lines of a column (consecutive local rows) instead of striding mloc doubles per element,
+ * which is bound by cache and TLB misses (32 rows measured ~25% less CPU than 8 on 4000 x 100k). */
 static void slab_to_block(strata_dmat_t *m, const rowpair_t *pr, int64_t cnt, const void *buf, size_t esz) {
   int64_t nloc = m->nloc;
-  for (int64_t i0 = 0; i0 < cnt; i0 += 8) {
-    int64_t i1 = i0 + 8 < cnt ? i0 + 8 : cnt;
+  for (int64_t i0 = 0; i0 < cnt; i0 += 32) {
+    int64_t i1 = i0 + 32 < cnt ? i0 + 32 : cnt;
     /* the usual case: the tile's local rows are consecutive, so its stores are too */
     int consecutive = 1;
     for (int64_t i = i0 + 1; i < i1; i++) consecutive &= pr[i].lrow == pr[i - 1].lrow + 1;
