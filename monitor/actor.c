@@ -291,11 +291,13 @@ static void *actor_main(void *arg) {
     if (a->zap && (items[2].revents & ZMQ_POLLIN)) on_zap(a);
     now = strata_monitor_clock();
     if (stopping && (a->seen_subscriber || now >= stop_by)) break;
-    if (a->pub && !stopping && now >= next_hb) {
-      if (now >= next_snap) {
+    /* the deadline advances with or without a socket: with only --events-jsonl a stale
+     * deadline would turn the poll above into a busy loop */
+    if (!stopping && now >= next_hb) {
+      if (a->pub && now >= next_snap) {
         send_snapshot(a);
         next_snap = now + STRATA_MONITOR_SNAPSHOT_EVERY;
-      } else {
+      } else if (a->pub) {
         send_json(a, header(a, "heartbeat"));
       }
       next_hb = now + STRATA_MONITOR_HEARTBEAT;

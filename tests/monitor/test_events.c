@@ -5,6 +5,7 @@
  * CURVE admits the authorised client and nobody else, and --monitor values are parsed/refused. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -260,6 +261,14 @@ static void test_jsonl_only(MPI_Comm comm) {
   T_CHECK(strata_ev_endpoint(ev) == NULL && strata_ev_endpoint_file(ev) == NULL, "no socket, no endpoint file");
   strata_ev_run_start(ev, "jsonl", 1, 1, 1, P, 1);
   for (int it = 1; it <= 20; it++) strata_ev_iteration(ev, "solve", it, 20, 2.0 * it, 0, rank, 0);
+  /* an idle publisher thread sleeps: over 2.5 s (past the 1 s heartbeat deadline) the process
+   * uses far less than a core (a publisher spinning on a stale deadline used all of one) */
+  struct timespec c0, c1;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+  usleep(2500000);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+  double cpu = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+  T_CHECK(cpu < 0.5, "idle publisher with --events-jsonl only used %.2f CPU s in 2.5 s", cpu);
   strata_ev_run_end(ev, STRATA_ERR_NUMERIC, 4);
   strata_events_destroy(&ev);
   if (rank != 0) return;
