@@ -35,9 +35,12 @@ int strata_cli_usage(const char *fmt, ...) STRATA_PRINTF(1, 2);
 int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out);
 int strata_cli_double(const char *opt, const char *val, double min, double max, double *out);
 /* Collective.  Parse "[--patient-column NAME] [--no-patient] COHORT" (the arguments of check and
- * info) and open the cohort (strata_cohort_open). */
+ * info), open the cohort (strata_cohort_open) and create a grid for reading any of its views
+ * (shape from --grid or chosen for the widest view).  The caller destroys both. */
 struct strata_cohort;
-int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, struct strata_cohort **out);
+struct strata_grid;
+int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, struct strata_cohort **out,
+                           struct strata_grid **grid);
 /* The text of the options every command takes (printed under each command's usage). */
 extern const char strata_cli_common_help[];
 

@@ -56,13 +56,15 @@ int strata_cli_double(const char *opt, const char *val, double min, double max, 
   return STRATA_OK;
 }
 
-int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, strata_cohort_t **out) {
+int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, strata_cohort_t **out,
+                           strata_grid_t **grid) {
   int st = STRATA_OK, no_patient = 0, ch;
   const char *patient_column = NULL;
   static const struct option longopts[] = {{"patient-column", required_argument, NULL, 'p'},
                                            {"no-patient", no_argument, NULL, 'n'},
                                            {NULL, 0, NULL, 0}};
   *out = NULL;
+  *grid = NULL;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
     if (ch == 'p') patient_column = optarg;
@@ -71,6 +73,11 @@ int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, strata_coho
   }
   if (optind != argc - 1) STRATA_CHECK(strata_cli_usage("expected one cohort file"));
   STRATA_CHECK(strata_cohort_open(cli->comm, argv[optind], patient_column, no_patient, out));
+  const strata_cohort_t *c = *out;
+  int64_t maxcols = 1;
+  for (int k = 0; k < c->nviews; k++)
+    if (c->views[k].nvar > maxcols) maxcols = c->views[k].nvar;
+  STRATA_CHECK(strata_grid_create(cli->comm, cli->nprow, cli->npcol, c->nobs, maxcols, c->npatients, grid));
 cleanup:
   return st;
 }

@@ -58,12 +58,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   int st = STRATA_OK, warnings = 0;
   strata_cohort_t *c = NULL;
   strata_grid_t *grid = NULL;
-  STRATA_CHECK(strata_cli_open_cohort(cli, argc, argv, &c));
+  STRATA_CHECK(strata_cli_open_cohort(cli, argc, argv, &c, &grid));
   STRATA_CHECK(strata_agree(cli->comm, check_meta(cli->comm, c, &warnings)));
-  int64_t maxcols = 1;
-  for (int k = 0; k < c->nviews; k++)
-    if (c->views[k].nvar > maxcols) maxcols = c->views[k].nvar;
-  STRATA_CHECK(strata_grid_create(cli->comm, cli->nprow, cli->npcol, c->nobs, maxcols, c->npatients, &grid));
   for (int k = 0; k < c->nviews; k++) {
     const strata_view_t *v = &c->views[k];
     if (!v->dtype_bytes) continue;

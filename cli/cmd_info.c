@@ -39,11 +39,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   int st = STRATA_OK;
   strata_cohort_t *c = NULL;
   strata_grid_t *grid = NULL;
-  STRATA_CHECK(strata_cli_open_cohort(cli, argc, argv, &c));
-  int64_t maxcols = 1;
-  for (int k = 0; k < c->nviews; k++)
-    if (c->views[k].nvar > maxcols) maxcols = c->views[k].nvar;
-  STRATA_CHECK(strata_grid_create(cli->comm, cli->nprow, cli->npcol, c->nobs, maxcols, c->npatients, &grid));
+  STRATA_CHECK(strata_cli_open_cohort(cli, argc, argv, &c, &grid));
   if (cli->rank == 0) {
     printf("cohort: %s\n", c->path);
     printf("samples: %lld\npatients: %lld (obs column '%s')\n", (long long)c->nobs, (long long)c->npatients,
