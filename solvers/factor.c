@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "mpi/scalapack_proto.h"
-#include "solvers/factor_kernels.h"
+#include "solvers/kernels.h"
 #include "strata/checkpoint.h"
 #include "strata/factor.h"
 #include "strata/rng.h"
@@ -294,7 +294,7 @@ static void view_stats_local(state_t *s, vstate_t *v) {
   memset(v->h, 0, sizeof(double) * nl * K);
   memset(v->gsh, 0, sizeof(double) * K2);
   if (v->gf) memset(v->gf, 0, sizeof(double) * nl * K2);
-  strata_factor_ytmul(ml, nl, K, y->a, s->mu, v->h);
+  strata_tsmm_atb(ml, nl, K, y->a, ml, s->mu, ml, v->h, 1, nl);
   if (v->lik == STRATA_LIK_BERNOULLI) {
     /* h_d = sum_n ((y-1/2) - lam2 b_d) mu_n ; G_d = sum_n lam2 E[z z^T] */
     memset(v->tmp, 0, sizeof(double) * nl * K);
@@ -491,7 +491,7 @@ static int update_z(state_t *s) {
         for (int64_t d = 0; d < nl; d++) v->tmp[d + k * nl] = v->etau[d] * v->m[d + k * nl];
       cblas_dgemv(CblasColMajor, CblasTrans, (int)nl, K2, 1.0, v->eww, (int)nl, v->etau, 1, 0.0,
                   buf + (int64_t)m * K2, 1);
-      strata_factor_ymul(ml, nl, K, v->y->a, v->tmp, buf + off_lin);
+      strata_tsmm_ab(ml, nl, K, v->y->a, ml, v->tmp, 1, nl, buf + off_lin, ml);
       if (v->partial)
         for (int64_t d = 0; d < nl; d++)
           for (int64_t p = v->mptr[d]; p < v->mptr[d + 1]; p++) {
@@ -502,7 +502,7 @@ static int update_z(state_t *s) {
     } else if (ml > 0) {
       for (int k = 0; k < K; k++)
         for (int64_t d = 0; d < nl; d++) v->tmp[d + k * nl] = v->icpt[d] * v->m[d + k * nl];
-      strata_factor_ymul(ml, nl, K, v->y->a, v->m, buf + off_lin);
+      strata_tsmm_ab(ml, nl, K, v->y->a, ml, v->m, 1, nl, buf + off_lin, ml);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)ml, K, (int)nl, -1.0, v->lam2,
                   (int)ml, v->tmp, (int)nl, 1.0, buf + off_lin, (int)ml);
       cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)ml, K2, (int)nl, 1.0, v->lam2,

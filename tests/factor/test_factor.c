@@ -14,7 +14,6 @@
 #include <cblas.h>
 
 #include "check.h"
-#include "solvers/factor_kernels.h"
 #include "strata/cohort.h"
 #include "strata/factor.h"
 #include "strata/grid.h"
@@ -462,46 +461,10 @@ static void write_cohort(const char *path, int with_empty) {
   T_CHECK(st == STRATA_OK, "commit: %s", strata_err_msg());
 }
 
-/* The streaming kernels against cblas_dgemm on odd shapes, both code paths. */
-static void test_kernels(void) {
-  const int64_t shapes[][3] = {{37, 23, 7}, {4, 4, 1}, {9, 3, 10}, {1, 5, 2}, {64, 17, 64}};
-  for (int gen = 0; gen < 2; gen++) {
-    strata_factor_kernels_generic(gen);
-    for (int t = 0; t < 5; t++) {
-      int64_t m = shapes[t][0], n = shapes[t][1];
-      int k = (int)shapes[t][2];
-      double *y = malloc(sizeof(double) * m * n), *b = malloc(sizeof(double) * n * k);
-      double *z = malloc(sizeof(double) * m * k), *o1 = malloc(sizeof(double) * m * k);
-      double *o2 = malloc(sizeof(double) * m * k), *p1 = malloc(sizeof(double) * n * k);
-      double *p2 = malloc(sizeof(double) * n * k);
-      for (int64_t i = 0; i < m * n; i++) y[i] = strata_rng_normal_at(5, 1, (uint64_t)i);
-      for (int64_t i = 0; i < n * k; i++) b[i] = strata_rng_normal_at(5, 2, (uint64_t)i);
-      for (int64_t i = 0; i < m * k; i++) {
-        z[i] = strata_rng_normal_at(5, 3, (uint64_t)i);
-        o1[i] = o2[i] = 0.5;
-      }
-      strata_factor_ymul(m, n, k, y, b, o1);
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, k, (int)n, 1.0, y, (int)m, b,
-                  (int)n, 1.0, o2, (int)m);
-      strata_factor_ytmul(m, n, k, y, z, p1);
-      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, k, (int)m, 1.0, y, (int)m, z,
-                  (int)m, 0.0, p2, (int)n);
-      double e1 = 0, e2 = 0;
-      for (int64_t i = 0; i < m * k; i++) e1 = fmax(e1, fabs(o1[i] - o2[i]));
-      for (int64_t i = 0; i < n * k; i++) e2 = fmax(e2, fabs(p1[i] - p2[i]));
-      T_CHECK(e1 < 1e-12 && e2 < 1e-12, "kernels (%s) %lldx%lldx%d: Y*B err %.3g, Y^T*Z err %.3g",
-              gen ? "portable" : "chosen", (long long)m, (long long)n, k, e1, e2);
-      free(y); free(b); free(z); free(o1); free(o2); free(p1); free(p2);
-    }
-  }
-  strata_factor_kernels_generic(0);
-}
-
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const char *mode = argc > 1 ? argv[1] : "planted";
   if (strcmp(mode, "planted") == 0) {
-    test_kernels();
     test_planted();
     test_bad_options();
   } else if (strcmp(mode, "stop") == 0 && argc > 2) {

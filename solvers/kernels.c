@@ -1,0 +1,198 @@
+/* Tall-skinny products: AVX-512 and AVX2 instances of solvers/kernels_tmpl.h chosen at run time,
+ * and a portable version.  See solvers/kernels.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "solvers/kernels.h"
+
+enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
+
+/* ---- portable -------------------------------------------------------------------------------- */
+
+static void ab_portable(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
+                        int64_t brs, int64_t bcs, double *out, int64_t ldo) {
+  for (int64_t d = 0; d < n; d++)
+    for (int j = 0; j < l; j++) {
+      double bj = b[d * brs + (int64_t)j * bcs];
+      double *o = out + (int64_t)j * ldo;
+      const double *ac = a + d * lda;
+      for (int64_t i = 0; i < m; i++) o[i] += ac[i] * bj;
+    }
+}
+
+static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
+                         int64_t ldz, double *out, int64_t ors, int64_t ocs) {
+  for (int64_t d = 0; d < n; d++)
+    for (int j = 0; j < l; j++) {
+      const double *ac = a + d * lda, *zc = z + (int64_t)j * ldz;
+      double s = 0;
+      for (int64_t i = 0; i < m; i++) s += ac[i] * zc[i];
+      out[d * ors + (int64_t)j * ocs] = s;
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define HAVE_X86 1
+#include <immintrin.h>
+
+/* ---- AVX-512: 3 x 8 tiles (24 accumulators) for both products ---------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx2,fma")
+#define FN(x) x##_avx512
+#define V __m512d
+#define VW 8
+#define M __mmask8
+#define VMASK(r) ((__mmask8)((1u << (r)) - 1u))
+#define VZERO() _mm512_setzero_pd()
+#define VLOAD(p) _mm512_loadu_pd(p)
+#define VLOADM(p, k) _mm512_maskz_loadu_pd((k), (p))
+#define VSTORE(p, v) _mm512_storeu_pd((p), (v))
+#define VSTOREM(p, k, v) _mm512_mask_storeu_pd((p), (k), (v))
+#define VBCAST(p) _mm512_set1_pd(*(p))
+#define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#define AB_RV 3
+#define AB_CW 8
+#define ATB_NV 3
+#define ATB_ND 8
+#include "solvers/kernels_tmpl.h"
+#undef FN
+#undef V
+#undef VW
+#undef M
+#undef VMASK
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef AB_RV
+#undef AB_CW
+#undef ATB_NV
+#undef ATB_ND
+#pragma GCC pop_options
+
+/* ---- AVX2 + FMA: 2 x 6 and 3 x 4 tiles (12 accumulators) ------------------------ */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+static inline __m256i avx2_mask(int r) {
+  return _mm256_set_epi64x(r > 3 ? -1 : 0, r > 2 ? -1 : 0, r > 1 ? -1 : 0, r > 0 ? -1 : 0);
+}
+#define FN(x) x##_avx2
+#define V __m256d
+#define VW 4
+#define M __m256i
+#define VMASK(r) avx2_mask(r)
+#define VZERO() _mm256_setzero_pd()
+#define VLOAD(p) _mm256_loadu_pd(p)
+#define VLOADM(p, k) _mm256_maskload_pd((p), (k))
+#define VSTORE(p, v) _mm256_storeu_pd((p), (v))
+#define VSTOREM(p, k, v) _mm256_maskstore_pd((p), (k), (v))
+#define VBCAST(p) _mm256_broadcast_sd(p)
+#define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define AB_RV 2
+#define AB_CW 6
+#define ATB_NV 3
+#define ATB_ND 4
+#include "solvers/kernels_tmpl.h"
+#undef FN
+#undef V
+#undef VW
+#undef M
+#undef VMASK
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef AB_RV
+#undef AB_CW
+#undef ATB_NV
+#undef ATB_ND
+#pragma GCC pop_options
+#endif
+
+/* ---- dispatch ------------------------------------------------------------------------------- */
+
+static int g_forced = -1;
+
+static int best_isa(void) {
+#ifdef HAVE_X86
+  static int isa = -1;
+  if (isa < 0) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) isa = ISA_AVX512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) isa = ISA_AVX2;
+    else isa = ISA_PORTABLE;
+  }
+  return isa;
+#else
+  return ISA_PORTABLE;
+#endif
+}
+
+static int isa(void) { return g_forced >= 0 ? g_forced : best_isa(); }
+
+const char *strata_kernels_isa(void) {
+  static const char *names[] = {"portable", "avx2", "avx512"};
+  return names[isa()];
+}
+
+int strata_kernels_force(const char *name) {
+  if (!name) {
+    g_forced = -1;
+    return 0;
+  }
+  int want = !strcmp(name, "avx512") ? ISA_AVX512 : !strcmp(name, "avx2") ? ISA_AVX2
+             : !strcmp(name, "portable") ? ISA_PORTABLE : -1;
+  if (want < 0 || want > best_isa()) return -1;
+  g_forced = want;
+  return 0;
+}
+
+void strata_tsmm_ab(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
+                    int64_t brs, int64_t bcs, double *out, int64_t ldo) {
+  if (m <= 0 || n <= 0 || l <= 0) return;
+#ifdef HAVE_X86
+  int s = isa();
+  if (s != ISA_PORTABLE) {
+    /* 16 columns of A per chunk times l packed B values; on the heap past a few pages */
+    double stackbuf[16 * 64], *pack = stackbuf;
+    if (l > 64 && !(pack = malloc(sizeof(double) * 16 * (size_t)l))) s = ISA_PORTABLE;
+    if (s == ISA_AVX512) ab_avx512(m, n, l, a, lda, b, brs, bcs, out, ldo, pack);
+    else if (s == ISA_AVX2) ab_avx2(m, n, l, a, lda, b, brs, bcs, out, ldo, pack);
+    if (pack != stackbuf) free(pack);
+    if (s != ISA_PORTABLE) return;
+  }
+#endif
+  ab_portable(m, n, l, a, lda, b, brs, bcs, out, ldo);
+}
+
+void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
+                     int64_t ldz, double *out, int64_t ors, int64_t ocs) {
+  if (n <= 0 || l <= 0) return;
+  if (m <= 0) {
+    for (int64_t d = 0; d < n; d++)
+      for (int j = 0; j < l; j++) out[d * ors + (int64_t)j * ocs] = 0.0;
+    return;
+  }
+#ifdef HAVE_X86
+  int s = isa();
+  if (s != ISA_PORTABLE) {
+    /* Z packed row-wise in panels of 24 (AVX-512) or 12 (AVX2) columns */
+    int pw = s == ISA_AVX512 ? 24 : 12;
+    size_t bytes = sizeof(double) * (size_t)m * (size_t)((l + pw - 1) / pw * pw);
+    double *zp = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (zp) {
+      if (s == ISA_AVX512) atb_avx512(m, n, l, a, lda, z, ldz, out, ors, ocs, zp);
+      else atb_avx2(m, n, l, a, lda, z, ldz, out, ors, ocs, zp);
+      free(zp);
+      return;
+    }
+  }
+#endif
+  atb_portable(m, n, l, a, lda, z, ldz, out, ors, ocs);
+}

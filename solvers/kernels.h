@@ -1,0 +1,27 @@
+/* Private to solvers/: the two tall-skinny products that every factorisation spends its time in,
+ * A (m x n, a local data block, column-major) times a thin operand of l columns, and its
+ * transpose.  Each streams A from memory once and keeps the thin operand and the output tile in
+ * registers and L1, where a general GEMM would pack (copy) the big operand on every call.
+ * Not a general BLAS: no alpha/beta, one layout for A. */
+#ifndef STRATA_SOLVERS_KERNELS_H
+#define STRATA_SOLVERS_KERNELS_H
+#include <stdint.h>
+
+/* out (m x l, column-major, ld ldo) += A (m x n, ld lda) * B, where B[d, j] = b[d*brs + j*bcs].
+ * Not collective.  Needs lda >= m and ldo >= m. */
+void strata_tsmm_ab(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
+                    int64_t brs, int64_t bcs, double *out, int64_t ldo);
+
+/* out[d*ors + j*ocs] = sum_i A[i, d] Z[i, j] for d < n, j < l (A^T Z), with Z m x l column-major
+ * (ld ldz).  m == 0 gives zeros.  Not collective. */
+void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
+                     int64_t ldz, double *out, int64_t ors, int64_t ocs);
+
+/* Which instruction set the kernels use: "avx512", "avx2" or "portable". */
+const char *strata_kernels_isa(void);
+
+/* For tests and benchmarks: force "avx512", "avx2" or "portable" (refused, returning -1, when the
+ * CPU lacks it); NULL restores the run-time choice.  Not thread-safe. */
+int strata_kernels_force(const char *isa);
+
+#endif

@@ -1,0 +1,201 @@
+/* The tall-skinny kernels written once over a small vector vocabulary; solvers/kernels.c
+ * includes this file once per instruction set after defining:
+ *   FN(x)        name mangling for this instruction set
+ *   V, VW        the vector type and its number of doubles
+ *   M            a row mask type; VMASK(r) keeps the first r (1..VW) lanes
+ *   VZERO, VLOAD, VLOADM (zero-filling, fault-free), VSTORE, VSTOREM, VBCAST, VFMA
+ *   AB_RV, AB_CW  the A*B register tile: AB_RV vectors of rows by AB_CW columns
+ *   ATB_NV, ATB_ND the A^T*Z register tile: ATB_NV vectors of Z columns by ATB_ND columns of A
+ * Register budget: A*B holds AB_RV*AB_CW accumulators, AB_RV A vectors and one broadcast;
+ * A^T*Z holds ATB_NV*ATB_ND accumulators, ATB_NV Z vectors and one broadcast. */
+
+#define AB_RB (AB_RV * VW) /* rows of one A*B tile */
+#define AB_DC 16 /* columns of A per chunk (12-16 measured best; 32 leaves A's rows to L2) */
+
+/* out tile (rows i0.., panel columns 0..w) += A(rows, d0..d0+dc) * Bp, Bp packed [d][w]. */
+static inline __attribute__((always_inline)) void FN(ab_tile)(const int w, const int full,
+                                                              int64_t dc, const double *a,
+                                                              int64_t lda, const double *bp,
+                                                              double *o, int64_t ldo,
+                                                              const M *mk) {
+  V acc[AB_RV][AB_CW];
+#pragma GCC unroll 16
+  for (int c = 0; c < AB_CW; c++)
+#pragma GCC unroll 4
+    for (int r = 0; r < AB_RV; r++)
+      if (c < w) acc[r][c] = full ? VLOAD(o + c * ldo + r * VW) : VLOADM(o + c * ldo + r * VW, mk[r]);
+  for (int64_t d = 0; d < dc; d++) {
+    V av[AB_RV];
+#pragma GCC unroll 4
+    for (int r = 0; r < AB_RV; r++)
+      av[r] = full ? VLOAD(a + d * lda + r * VW) : VLOADM(a + d * lda + r * VW, mk[r]);
+#pragma GCC unroll 16
+    for (int c = 0; c < AB_CW; c++)
+      if (c < w) {
+        V bv = VBCAST(bp + d * w + c);
+#pragma GCC unroll 4
+        for (int r = 0; r < AB_RV; r++) acc[r][c] = VFMA(av[r], bv, acc[r][c]);
+      }
+  }
+#pragma GCC unroll 16
+  for (int c = 0; c < AB_CW; c++)
+#pragma GCC unroll 4
+    for (int r = 0; r < AB_RV; r++)
+      if (c < w) {
+        if (full) VSTORE(o + c * ldo + r * VW, acc[r][c]);
+        else VSTOREM(o + c * ldo + r * VW, mk[r], acc[r][c]);
+      }
+}
+
+static void FN(ab_panel)(int w, int full, int64_t dc, const double *a, int64_t lda,
+                         const double *bp, double *o, int64_t ldo, const M *mk) {
+#define AB_CASE(W)                                                                           \
+  case W:                                                                                    \
+    if (full) FN(ab_tile)(W, 1, dc, a, lda, bp, o, ldo, mk);                                 \
+    else FN(ab_tile)(W, 0, dc, a, lda, bp, o, ldo, mk);                                      \
+    break;
+  switch (w) {
+    AB_CASE(1)
+    AB_CASE(2)
+    AB_CASE(3)
+#if AB_CW > 3
+    AB_CASE(4)
+    AB_CASE(5)
+    AB_CASE(6)
+#endif
+#if AB_CW > 6
+    AB_CASE(7)
+    AB_CASE(8)
+#endif
+#if AB_CW > 8
+    AB_CASE(9)
+    AB_CASE(10)
+    AB_CASE(11)
+    AB_CASE(12)
+#endif
+    default: break;
+  }
+#undef AB_CASE
+}
+
+/* pack: AB_DC * l doubles */
+static void FN(ab)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
+                   int64_t brs, int64_t bcs, double *out, int64_t ldo, double *pack) {
+  for (int64_t d0 = 0; d0 < n; d0 += AB_DC) {
+    int64_t dc = n - d0 < AB_DC ? n - d0 : AB_DC;
+    /* panel p (columns j0..j0+w) is packed at pack + j0*dc as [d][w] */
+    for (int j0 = 0; j0 < l; j0 += AB_CW) {
+      int w = l - j0 < AB_CW ? l - j0 : AB_CW;
+      double *bp = pack + (int64_t)j0 * dc;
+      for (int64_t d = 0; d < dc; d++)
+        for (int c = 0; c < w; c++) bp[d * w + c] = b[(d0 + d) * brs + (int64_t)(j0 + c) * bcs];
+    }
+    const double *ad = a + d0 * lda;
+    for (int64_t i0 = 0; i0 < m; i0 += AB_RB) {
+      int full = m - i0 >= AB_RB;
+      /* Row tiles jump around the chunk (AB_DC columns, contiguous when lda == m) in more
+       * streams than the hardware prefetcher follows: fetch the next chunk into L2 in order,
+       * a slice per row tile (measured: 52 -> 70 GF/s at 2000 x 100,000, l = 20). */
+      if (d0 + AB_DC < n) {
+        int64_t ndc = n - d0 - AB_DC < AB_DC ? n - d0 - AB_DC : AB_DC;
+        int64_t len = (ndc - 1) * lda + m, nt = (m + AB_RB - 1) / AB_RB;
+        int64_t step = (len + nt - 1) / nt, p0 = i0 / AB_RB * step;
+        const double *pa = a + (d0 + AB_DC) * lda;
+        for (int64_t q = p0; q < p0 + step && q < len; q += 8)
+          _mm_prefetch((const char *)(pa + q), _MM_HINT_T1);
+      }
+      M mk[AB_RV];
+      for (int r = 0; r < AB_RV; r++) {
+        int64_t left = m - i0 - (int64_t)r * VW;
+        mk[r] = VMASK(left <= 0 ? 0 : left >= VW ? VW : (int)left);
+      }
+      for (int j0 = 0; j0 < l; j0 += AB_CW) {
+        int w = l - j0 < AB_CW ? l - j0 : AB_CW;
+        FN(ab_panel)(w, full, dc, ad + i0, lda, pack + (int64_t)j0 * dc, out + i0 + (int64_t)j0 * ldo,
+                     ldo, mk);
+      }
+    }
+  }
+}
+
+/* A^T Z in the broadcast form: a tile holds ATB_NV vectors of output columns (lanes = columns j
+ * of Z) for ATB_ND columns d of A, and the sum over i runs whole in registers.  Each A element is
+ * broadcast once per panel; Z is packed row-wise per panel (zp[i][ATB_NV*VW], zero-padded), so
+ * every operand is read in order and nothing but the tile is ever stored. */
+static inline __attribute__((always_inline)) void FN(atb_tile)(const int nv, const int nd,
+                                                               int64_t m, const double *a,
+                                                               int64_t lda, const double *zp,
+                                                               double *res) {
+  V acc[ATB_NV][ATB_ND];
+#pragma GCC unroll 16
+  for (int t = 0; t < ATB_ND; t++)
+#pragma GCC unroll 4
+    for (int r = 0; r < ATB_NV; r++)
+      if (t < nd && r < nv) acc[r][t] = VZERO();
+  for (int64_t i = 0; i < m; i++) {
+    V zv[ATB_NV];
+#pragma GCC unroll 4
+    for (int r = 0; r < ATB_NV; r++)
+      if (r < nv) zv[r] = VLOAD(zp + i * (ATB_NV * VW) + r * VW);
+#pragma GCC unroll 16
+    for (int t = 0; t < ATB_ND; t++)
+      if (t < nd) {
+        V av = VBCAST(a + t * lda + i);
+#pragma GCC unroll 4
+        for (int r = 0; r < ATB_NV; r++)
+          if (r < nv) acc[r][t] = VFMA(zv[r], av, acc[r][t]);
+      }
+  }
+#pragma GCC unroll 16
+  for (int t = 0; t < ATB_ND; t++)
+#pragma GCC unroll 4
+    for (int r = 0; r < ATB_NV; r++)
+      if (t < nd && r < nv) VSTORE(res + t * (ATB_NV * VW) + r * VW, acc[r][t]);
+}
+
+static void FN(atb_panel)(int nv, int nd, int64_t m, const double *a, int64_t lda,
+                          const double *zp, double *res) {
+#define ATB_CASE(NV)                                                \
+  case NV:                                                          \
+    if (nd == ATB_ND) FN(atb_tile)(NV, ATB_ND, m, a, lda, zp, res); \
+    else FN(atb_tile)(NV, 1, m, a, lda, zp, res);                   \
+    break;
+  switch (nv) {
+    ATB_CASE(1)
+    ATB_CASE(2)
+#if ATB_NV > 2
+    ATB_CASE(3)
+#endif
+    default: break;
+  }
+#undef ATB_CASE
+}
+
+/* zp: m * npanels * ATB_NV * VW doubles, aligned to the vector */
+static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
+                    int64_t ldz, double *out, int64_t ors, int64_t ocs, double *zp) {
+  const int pw = ATB_NV * VW; /* columns of Z per panel */
+  int npan = (l + pw - 1) / pw;
+  for (int p = 0; p < npan; p++) {
+    double *zq = zp + (int64_t)p * m * pw;
+    int j0 = p * pw, w = l - j0 < pw ? l - j0 : pw;
+    for (int64_t i = 0; i < m; i++) {
+      for (int c = 0; c < w; c++) zq[i * pw + c] = z[i + (int64_t)(j0 + c) * ldz];
+      for (int c = w; c < pw; c++) zq[i * pw + c] = 0.0;
+    }
+  }
+  double res[ATB_ND * ATB_NV * VW] __attribute__((aligned(64)));
+  for (int64_t d0 = 0; d0 < n;) {
+    int nd = n - d0 >= ATB_ND ? ATB_ND : 1;
+    for (int p = 0; p < npan; p++) {
+      int j0 = p * pw, w = l - j0 < pw ? l - j0 : pw, nv = (w + VW - 1) / VW;
+      FN(atb_panel)(nv, nd, m, a + d0 * lda, lda, zp + (int64_t)p * m * pw, res);
+      for (int t = 0; t < nd; t++)
+        for (int c = 0; c < w; c++) out[(d0 + t) * ors + (int64_t)(j0 + c) * ocs] = res[t * pw + c];
+    }
+    d0 += nd;
+  }
+}
+
+#undef AB_RB
+#undef AB_DC

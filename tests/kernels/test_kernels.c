@@ -1,0 +1,97 @@
+/* solvers/kernels.c against cblas_dgemm (the reference) for every instruction set this CPU runs:
+ * shapes that exercise every row, column and panel tail of the register tiles, padded leading
+ * dimensions (the padding must stay untouched), the thin operand stored by columns and by rows,
+ * and the accumulate (A*B) versus overwrite (A^T*Z) contracts. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+#include <mpi.h>
+
+#include "check.h"
+#include "solvers/kernels.h"
+#include "strata/rng.h"
+
+#define PAD 987.5 /* a value the kernels never write */
+
+static double maxdiff(const double *a, const double *b, size_t n) {
+  double e = 0;
+  for (size_t i = 0; i < n; i++) e = fmax(e, fabs(a[i] - b[i]));
+  return e;
+}
+
+static void one_case(const char *isa, int64_t m, int64_t n, int l, int rowmajor) {
+  int64_t lda = m + 2, ldo = m + 1, ldb = n + 3;
+  double *a = malloc(sizeof(double) * (size_t)(lda * n));
+  double *b = malloc(sizeof(double) * (size_t)(ldb * l)), *bc = malloc(sizeof(double) * (size_t)(n * l));
+  double *o1 = malloc(sizeof(double) * (size_t)(ldo * l)), *o2 = malloc(sizeof(double) * (size_t)(ldo * l));
+  int64_t ldz = m + 3, ldx = n + 2;
+  double *z = malloc(sizeof(double) * (size_t)(ldz * l));
+  double *x1 = malloc(sizeof(double) * (size_t)(ldx * l)), *x2 = malloc(sizeof(double) * (size_t)(ldx * l));
+  for (int64_t i = 0; i < lda * n; i++)
+    a[i] = (i % lda) < m ? strata_rng_normal_at(7, 1, (uint64_t)i) : NAN; /* padding is poison */
+  for (int64_t d = 0; d < n; d++)
+    for (int j = 0; j < l; j++) bc[d + j * n] = strata_rng_normal_at(7, 2, (uint64_t)(d + j * n));
+  /* B by columns (ld n+3) or by rows (ld l) */
+  int64_t brs = rowmajor ? l : 1, bcs = rowmajor ? 1 : ldb;
+  for (int64_t d = 0; d < n; d++)
+    for (int j = 0; j < l; j++) b[d * brs + j * bcs] = bc[d + j * n];
+  for (int64_t i = 0; i < ldo * l; i++) o1[i] = o2[i] = (i % ldo) < m ? 0.25 * (double)(i % 7) : PAD;
+  for (int64_t i = 0; i < ldz * l; i++) z[i] = (i % ldz) < m ? strata_rng_normal_at(7, 3, (uint64_t)i) : NAN;
+  for (int64_t i = 0; i < ldx * l; i++) x1[i] = x2[i] = PAD;
+
+  strata_tsmm_ab(m, n, l, a, lda, b, brs, bcs, o1, ldo);
+  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, l, (int)n, 1.0, a, (int)lda, bc,
+              (int)n, 1.0, o2, (int)ldo);
+  double e1 = maxdiff(o1, o2, (size_t)(ldo * l));
+
+  /* A^T Z into n x l by columns (ld n+2), or by rows when rowmajor (ld l) */
+  int64_t ors = rowmajor ? l : 1, ocs = rowmajor ? 1 : ldx;
+  strata_tsmm_atb(m, n, l, a, lda, z, ldz, x1, ors, ocs);
+  double *ref = malloc(sizeof(double) * (size_t)(n * l));
+  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)n, l, (int)m, 1.0, a, (int)lda, z,
+              (int)ldz, 0.0, ref, (int)n);
+  for (int64_t d = 0; d < n; d++)
+    for (int j = 0; j < l; j++) x2[d * ors + j * ocs] = ref[d + j * n];
+  double e2 = maxdiff(x1, x2, (size_t)(ldx * l));
+  /* sums of up to 100 products of N(0,1) values: 1e-12 is a few hundred ulps */
+  T_CHECK(e1 <= 1e-12 && e2 <= 1e-12,
+          "%s %s %lld x %lld, l = %d: A*B err %.3g, A^T*Z err %.3g (padding must stay %.1f)", isa,
+          rowmajor ? "rows" : "columns", (long long)m, (long long)n, l, e1, e2, PAD);
+  free(a); free(b); free(bc); free(o1); free(o2); free(z); free(x1); free(x2); free(ref);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  const char *isas[] = {"portable", "avx2", "avx512"};
+  /* rows: tails of the 24-row (AVX-512) and 8-row (AVX2) tiles; columns of A: of the 16-column
+   * chunk and the 8/4-column broadcast tiles; l: of the 8/6-column and 24/12-lane panels */
+  const int64_t ms[] = {1, 7, 8, 23, 24, 25, 50, 97};
+  const int64_t ns[] = {1, 3, 8, 16, 17, 41};
+  const int ls[] = {1, 5, 8, 9, 13, 24, 25, 50, 70};
+  int ran = 0;
+  for (int s = 0; s < 3; s++) {
+    if (strata_kernels_force(isas[s]) != 0) {
+      printf("kernels: this CPU has no %s; skipped\n", isas[s]);
+      continue;
+    }
+    T_CHECK(strcmp(strata_kernels_isa(), isas[s]) == 0, "forced %s, runs %s", isas[s], strata_kernels_isa());
+    ran++;
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+      for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+        for (size_t k = 0; k < sizeof ls / sizeof ls[0]; k++)
+          for (int rm = 0; rm < 2; rm++) one_case(isas[s], ms[i], ns[j], ls[k], rm);
+    /* m == 0: A*B leaves out alone, A^T*Z writes zeros */
+    double o = 3.0, x[4] = {PAD, PAD, PAD, PAD};
+    strata_tsmm_ab(0, 4, 1, NULL, 1, x, 1, 4, &o, 1);
+    strata_tsmm_atb(0, 2, 2, NULL, 1, NULL, 1, x, 1, 2);
+    T_CHECK(o == 3.0 && x[0] == 0 && x[1] == 0 && x[2] == 0 && x[3] == 0, "%s: empty rows", isas[s]);
+  }
+  strata_kernels_force(NULL);
+  T_CHECK(ran >= 1 && strata_kernels_force("sse9") == -1, "ISA forcing");
+  printf("kernels: run-time choice %s\n", strata_kernels_isa());
+  int rc = strata_test_finish();
+  MPI_Finalize();
+  return rc;
+}
