@@ -56,6 +56,9 @@ void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const 
 void dsyev_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
             double *w, double *work, const int *lwork, int *info, size_t ljobz, size_t luplo);
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);
+void dtrcon_(const char *norm, const char *uplo, const char *diag, const int *n, const double *a,
+             const int *lda, double *rcond, double *work, int *iwork, int *info, size_t lnorm,
+             size_t luplo, size_t ldiag);
 void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
              double *b, const int *ldb, int *info, size_t luplo);
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t luplo);

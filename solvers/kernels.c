@@ -31,6 +31,21 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
     }
 }
 
+static void colstats_portable(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+  double c = 0, s = 0, q = 0;
+  for (int64_t i = 0; i < m; i++)
+    if (col[i] == col[i]) {
+      c += 1;
+      s += col[i];
+    }
+  double mu = c > 0 ? s / c : 0.0;
+  for (int64_t i = 0; i < m; i++)
+    if (col[i] == col[i]) q += (col[i] - mu) * (col[i] - mu);
+  *cnt = c;
+  *mean = mu;
+  *m2 = q;
+}
+
 #if defined(__GNUC__) && defined(__x86_64__)
 #define HAVE_X86 1
 #include <immintrin.h>
@@ -50,6 +65,13 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
 #define VSTOREM(p, k, v) _mm512_mask_storeu_pd((p), (k), (v))
 #define VBCAST(p) _mm512_set1_pd(*(p))
 #define VFMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
+#define VADD(a, b) _mm512_add_pd((a), (b))
+#define VSUB(a, b) _mm512_sub_pd((a), (b))
+#define VHSUM(v) _mm512_reduce_add_pd(v)
+#define VORD(v) _mm512_cmp_pd_mask((v), (v), _CMP_ORD_Q)
+#define VMAND(a, b) ((__mmask8)((a) & (b)))
+#define VSEL(k, v) _mm512_maskz_mov_pd((k), (v))
+#define VCOUNT(k) __builtin_popcount((unsigned)(k))
 #define AB_RV 3
 #define AB_CW 8
 #define ATB_NV 3
@@ -67,6 +89,13 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
 #undef VSTOREM
 #undef VBCAST
 #undef VFMA
+#undef VADD
+#undef VSUB
+#undef VHSUM
+#undef VORD
+#undef VMAND
+#undef VSEL
+#undef VCOUNT
 #undef AB_RV
 #undef AB_CW
 #undef ATB_NV
@@ -76,6 +105,11 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
 /* ---- AVX2 + FMA: 2 x 6 and 3 x 4 tiles (12 accumulators) ------------------------ */
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+static inline double avx2_hsum(__m256d v) {
+  __m128d lo = _mm256_castpd256_pd128(v), hi = _mm256_extractf128_pd(v, 1);
+  lo = _mm_add_pd(lo, hi);
+  return _mm_cvtsd_f64(_mm_add_sd(lo, _mm_unpackhi_pd(lo, lo)));
+}
 static inline __m256i avx2_mask(int r) {
   return _mm256_set_epi64x(r > 3 ? -1 : 0, r > 2 ? -1 : 0, r > 1 ? -1 : 0, r > 0 ? -1 : 0);
 }
@@ -91,6 +125,13 @@ static inline __m256i avx2_mask(int r) {
 #define VSTOREM(p, k, v) _mm256_maskstore_pd((p), (k), (v))
 #define VBCAST(p) _mm256_broadcast_sd(p)
 #define VFMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
+#define VADD(a, b) _mm256_add_pd((a), (b))
+#define VSUB(a, b) _mm256_sub_pd((a), (b))
+#define VHSUM(v) avx2_hsum(v)
+#define VORD(v) _mm256_castpd_si256(_mm256_cmp_pd((v), (v), _CMP_ORD_Q))
+#define VMAND(a, b) _mm256_and_si256((a), (b))
+#define VSEL(k, v) _mm256_and_pd(_mm256_castsi256_pd(k), (v))
+#define VCOUNT(k) __builtin_popcount((unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(k)))
 #define AB_RV 2
 #define AB_CW 6
 #define ATB_NV 3
@@ -108,6 +149,13 @@ static inline __m256i avx2_mask(int r) {
 #undef VSTOREM
 #undef VBCAST
 #undef VFMA
+#undef VADD
+#undef VSUB
+#undef VHSUM
+#undef VORD
+#undef VMAND
+#undef VSEL
+#undef VCOUNT
 #undef AB_RV
 #undef AB_CW
 #undef ATB_NV
@@ -195,4 +243,19 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
   }
 #endif
   atb_portable(m, n, l, a, lda, z, ldz, out, ors, ocs);
+}
+
+void strata_colstats(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+#ifdef HAVE_X86
+  int s = isa();
+  if (s == ISA_AVX512) {
+    colstats_avx512(m, col, cnt, mean, m2);
+    return;
+  }
+  if (s == ISA_AVX2) {
+    colstats_avx2(m, col, cnt, mean, m2);
+    return;
+  }
+#endif
+  colstats_portable(m, col, cnt, mean, m2);
 }

@@ -2,7 +2,7 @@
  * A (m x n, a local data block, column-major) times a thin operand of l columns, and its
  * transpose.  Each streams A from memory once and keeps the thin operand and the output tile in
  * registers and L1, where a general GEMM would pack (copy) the big operand on every call.
- * Not a general BLAS: no alpha/beta, one layout for A. */
+ * Not a general BLAS: no alpha/beta, one layout for A.  Also the per-column statistics pass. */
 #ifndef STRATA_SOLVERS_KERNELS_H
 #define STRATA_SOLVERS_KERNELS_H
 #include <stdint.h>
@@ -16,6 +16,10 @@ void strata_tsmm_ab(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
  * (ld ldz).  m == 0 gives zeros.  Not collective. */
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
                      int64_t ldz, double *out, int64_t ors, int64_t ocs);
+
+/* Count, mean and sum of squared deviations from the mean of the non-NaN entries of col[0..m):
+ * one statistics pass at memory speed (two sweeps, the second in cache). */
+void strata_colstats(int64_t m, const double *col, double *cnt, double *mean, double *m2);
 
 /* Which instruction set the kernels use: "avx512", "avx2" or "portable". */
 const char *strata_kernels_isa(void);

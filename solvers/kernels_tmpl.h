@@ -3,7 +3,9 @@
  *   FN(x)        name mangling for this instruction set
  *   V, VW        the vector type and its number of doubles
  *   M            a row mask type; VMASK(r) keeps the first r (1..VW) lanes
- *   VZERO, VLOAD, VLOADM (zero-filling, fault-free), VSTORE, VSTOREM, VBCAST, VFMA
+ *   VZERO, VLOAD, VLOADM (zero-filling, fault-free), VSTORE, VSTOREM, VBCAST, VFMA, VADD, VSUB,
+ *   VHSUM (sum of the lanes), VORD(v) (mask of the lanes that are not NaN), VMAND (mask and),
+ *   VSEL(k, v) (v where k, else 0), VCOUNT(k) (set lanes)
  *   AB_RV, AB_CW  the A*B register tile: AB_RV vectors of rows by AB_CW columns
  *   ATB_NV, ATB_ND the A^T*Z register tile: ATB_NV vectors of Z columns by ATB_ND columns of A
  * Register budget: A*B holds AB_RV*AB_CW accumulators, AB_RV A vectors and one broadcast;
@@ -195,6 +197,44 @@ static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
     }
     d0 += nd;
   }
+}
+
+/* Count, mean and sum of squared deviations of the non-NaN entries of a column: two sweeps,
+ * the second in cache. */
+static void FN(colstats)(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+  V s0 = VZERO(), s1 = VZERO(), q0 = VZERO(), q1 = VZERO();
+  int64_t c = 0, i = 0;
+  for (; i + 2 * VW <= m; i += 2 * VW) {
+    V y0 = VLOAD(col + i), y1 = VLOAD(col + i + VW);
+    M k0 = VORD(y0), k1 = VORD(y1);
+    c += VCOUNT(k0) + VCOUNT(k1);
+    s0 = VADD(s0, VSEL(k0, y0));
+    s1 = VADD(s1, VSEL(k1, y1));
+  }
+  for (; i < m; i += VW) {
+    M t = VMASK(m - i < VW ? (int)(m - i) : VW);
+    V y = VLOADM(col + i, t);
+    M k = VMAND(VORD(y), t);
+    c += VCOUNT(k);
+    s0 = VADD(s0, VSEL(k, y));
+  }
+  double mu = c > 0 ? VHSUM(VADD(s0, s1)) / (double)c : 0.0;
+  V vmu = VBCAST(&mu);
+  for (i = 0; i + 2 * VW <= m; i += 2 * VW) {
+    V y0 = VLOAD(col + i), y1 = VLOAD(col + i + VW);
+    V d0 = VSEL(VORD(y0), VSUB(y0, vmu)), d1 = VSEL(VORD(y1), VSUB(y1, vmu));
+    q0 = VFMA(d0, d0, q0);
+    q1 = VFMA(d1, d1, q1);
+  }
+  for (; i < m; i += VW) {
+    M t = VMASK(m - i < VW ? (int)(m - i) : VW);
+    V y = VLOADM(col + i, t);
+    V d = VSEL(VMAND(VORD(y), t), VSUB(y, vmu));
+    q0 = VFMA(d, d, q0);
+  }
+  *cnt = (double)c;
+  *mean = mu;
+  *m2 = VHSUM(VADD(q0, q1));
 }
 
 #undef AB_RB

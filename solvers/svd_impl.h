@@ -30,9 +30,10 @@ int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
 /* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
 
-/* Collective over comm: in-place TSQR of the m x l block A (ld lda) whose rows, stacked over the
+/* Collective over comm: in-place QR of the m x l block A (ld lda) whose rows, stacked over the
  * ranks of comm in rank order, form a tall matrix: A becomes this rank's rows of Q and R
- * (l x l, ld l, may be NULL) the replicated triangular factor.  Any m >= 0 is allowed. */
+ * (l x l, ld l, may be NULL) the replicated triangular factor.  Any m >= 0 is allowed.
+ * CholeskyQR2 when the block is well conditioned (estimate < 1e6), else Householder TSQR. */
 int svd_tsqr(MPI_Comm comm, int64_t m, int l, double *A, int64_t lda, double *R);
 
 /* The three decompositions.  Each writes s[k], U (mloc x k, ld max(1,mloc)) and V (ntot x k,

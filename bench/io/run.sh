@@ -10,6 +10,7 @@ set -euo pipefail
 build=$(cd "${1:?usage: bench/io/run.sh BUILD_DIR}" && pwd)
 exe="$build/bench/bench_io"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+. "$(dirname "${BASH_SOURCE[0]}")/../blas.sh"
 export OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=1 OMPI_MCA_orte_execute_quiet=1
 nobs=4000 nvar=100000
 [ "${STRATA_BENCH_SMALL:-0}" = 1 ] && nobs=1000 nvar=50000

@@ -15,6 +15,7 @@ dir=${ITH_BENCH_DIR:-$(mktemp -d /tmp/strata-ith-bench.XXXXXX)}
 mkdir -p "$dir"
 trap 'rm -f "$dir"/sim.* "$dir"/out_np*' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+. "$(dirname "${BASH_SOURCE[0]}")/../blas.sh"
 export OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=1
 mpiexec=${MPIEXEC:-mpirun}
 t0=$(date +%s.%N)

@@ -17,6 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 src=$(cd "$here/../.." && pwd)
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,vader
 export OMPI_MCA_mpi_yield_when_idle=1 OPENBLAS_NUM_THREADS=1 OMPI_MCA_orte_execute_quiet=1
+. "$(dirname "${BASH_SOURCE[0]}")/../blas.sh"
 np=${NP:-2}
 rounds=10 iters=30 nseg=${NSEG:-15} segtime=${SEGTIME:-3}
 if [ "${STRATA_BENCH_SMALL:-0}" = 1 ]; then rounds=2 nseg=${NSEG:-6} segtime=${SEGTIME:-2}; fi

@@ -21,6 +21,7 @@ dir=${SIM_BENCH_DIR:-$(mktemp -d /tmp/strata-sim-bench.XXXXXX)}
 mkdir -p "$dir"
 trap 'rm -f "$dir"/sim_np*.h5mu "$dir"/dd.bin "$dir"/time_np*; [[ -z "${SIM_BENCH_DIR:-}" ]] && rmdir "$dir"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+. "$(dirname "${BASH_SOURCE[0]}")/../blas.sh"
 export OMPI_MCA_btl=self,vader OMPI_MCA_mpi_yield_when_idle=1
 mpiexec=${MPIEXEC:-mpirun}
 now() { date +%s.%N; }

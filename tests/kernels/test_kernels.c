@@ -62,6 +62,30 @@ static void one_case(const char *isa, int64_t m, int64_t n, int l, int rowmajor)
   free(a); free(b); free(bc); free(o1); free(o2); free(z); free(x1); free(x2); free(ref);
 }
 
+/* strata_colstats against a two-pass long double reference, NaNs at every lane position */
+static void colstats_case(const char *isa, int64_t m, int nan_every) {
+  double *col = malloc(sizeof(double) * (size_t)(m + 1));
+  for (int64_t i = 0; i < m; i++)
+    col[i] = nan_every && i % nan_every == 1 ? NAN : 3.0 + strata_rng_normal_at(9, 1, (uint64_t)i);
+  col[m] = 1e300; /* past the end: must not be read into the sums */
+  long double c = 0, s = 0, q = 0;
+  for (int64_t i = 0; i < m; i++)
+    if (!isnan(col[i])) {
+      c += 1;
+      s += col[i];
+    }
+  long double mu = c > 0 ? s / c : 0;
+  for (int64_t i = 0; i < m; i++)
+    if (!isnan(col[i])) q += (col[i] - mu) * (col[i] - mu);
+  double cnt = -1, mean = -1, m2 = -1;
+  strata_colstats(m, col, &cnt, &mean, &m2);
+  T_CHECK(cnt == (double)c && fabs(mean - (double)mu) <= 1e-13 * (1 + fabsl(mu)) &&
+              fabs(m2 - (double)q) <= 1e-12 * (1 + (double)q),
+          "%s colstats m %lld nan every %d: %g %.17g %.17g vs %g %.17g %.17g", isa, (long long)m,
+          nan_every, cnt, mean, m2, (double)c, (double)mu, (double)q);
+  free(col);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const char *isas[] = {"portable", "avx2", "avx512"};
@@ -82,6 +106,9 @@ int main(int argc, char **argv) {
       for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
         for (size_t k = 0; k < sizeof ls / sizeof ls[0]; k++)
           for (int rm = 0; rm < 2; rm++) one_case(isas[s], ms[i], ns[j], ls[k], rm);
+    for (int64_t m = 0; m <= 40; m++)
+      for (int ne = 0; ne <= 3; ne++) colstats_case(isas[s], m, ne);
+    colstats_case(isas[s], 1001, 7);
     /* m == 0: A*B leaves out alone, A^T*Z writes zeros */
     double o = 3.0, x[4] = {PAD, PAD, PAD, PAD};
     strata_tsmm_ab(0, 4, 1, NULL, 1, x, 1, 4, &o, 1);

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "mpi/scalapack_proto.h"
+#include "solvers/svd_impl.h"
 #include "strata/dmat.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
@@ -486,6 +487,61 @@ static void test_one_rank_fails(void) {
   free(Y[0]); free(Y[1]);
 }
 
+/* svd_tsqr on a matrix split by rows over the ranks: Q^T Q = I and Q R = A to working precision
+ * on every route -- CholeskyQR2 (condition 10), the Householder TSQR past its threshold
+ * (condition 1e7, and 1e10 where the Gram is numerically singular), an exactly repeated column,
+ * fewer rows per rank than columns. */
+static void test_tsqr(void) {
+  const int l = 6;
+  const int64_t rows_total[] = {400, 400, 400, 12, 400};
+  const double cond[] = {10.0, 1e10, 10.0, 10.0, 1e7};
+  for (int t = 0; t < 5; t++) {
+    int64_t Mg = rows_total[t], r0 = Mg * g_rank / g_size, r1 = Mg * (g_rank + 1) / g_size;
+    int64_t m = r1 - r0, lda = m + 1;
+    double *A = calloc((size_t)(lda * l) + 1, sizeof(double)), *Q = calloc((size_t)(lda * l) + 1, sizeof(double));
+    double R[36], G[36];
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < m; i++) {
+        double sc = pow(cond[t], -(double)c / (l - 1)); /* column norms 1 .. 1/cond */
+        int src = (t == 2 && c == 4) ? 1 : c;          /* column 4 repeats column 1 */
+        A[c * lda + i] = sc * strata_rng_normal_at(11, (uint64_t)src, (uint64_t)(r0 + i));
+        if (t == 2 && c == 4) A[c * lda + i] = A[1 * lda + i];
+      }
+    memcpy(Q, A, sizeof(double) * (size_t)(lda * l));
+    int st = svd_tsqr(MPI_COMM_WORLD, m, l, Q, lda, R);
+    T_CHECK(st == 0, "tsqr case %d failed: %d", t, st);
+    /* Q^T Q summed over ranks */
+    memset(G, 0, sizeof G);
+    for (int a = 0; a < l; a++)
+      for (int b = 0; b < l; b++)
+        for (int64_t i = 0; i < m; i++) G[a * l + b] += Q[a * lda + i] * Q[b * lda + i];
+    MPI_Allreduce(MPI_IN_PLACE, G, l * l, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    double eo = 0, er = 0, an = 0;
+    int64_t rk = Mg < l ? Mg : l;
+    for (int a = 0; a < rk; a++)
+      for (int b = 0; b < rk; b++) eo = fmax(eo, fabs(G[a * l + b] - (a == b)));
+    for (int c = 0; c < l; c++)
+      for (int64_t i = 0; i < m; i++) {
+        double v = 0;
+        for (int j = 0; j <= c; j++) v += Q[j * lda + i] * R[c * l + j];
+        er = fmax(er, fabs(v - A[c * lda + i]));
+        an = fmax(an, fabs(A[c * lda + i]));
+      }
+    MPI_Allreduce(MPI_IN_PLACE, &er, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, &an, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    /* the repeated column leaves Q's column 4 free: only the first 4 are checked there */
+    if (t == 2) {
+      eo = 0;
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) eo = fmax(eo, fabs(G[a * l + b] - (a == b)));
+    }
+    T_CHECK(eo < 1e-13 && er < 1e-13 * an, "tsqr case %d (%lld rows, cond %g): |Q^T Q - I| %.3g, |QR - A| %.3g (|A| %.3g)",
+            t, (long long)Mg, cond[t], eo, er, an);
+    free(A);
+    free(Q);
+  }
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -502,6 +558,7 @@ int main(int argc, char **argv) {
     test_soft_impute();
     test_one_rank_fails();
     test_tiny(STRATA_SVD_RANDOMIZED, 1e-12);
+    test_tsqr();
   }
   if (all || strcmp(what, "exact") == 0) {
     test_vs_lapack(STRATA_SVD_EXACT, 0, 1e-12, 1e-10);
