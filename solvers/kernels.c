@@ -31,7 +31,7 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
     }
 }
 
-static void colstats_portable(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+static void colstats_portable(int64_t m, const double *col, double *out) {
   double c = 0, s = 0, q = 0;
   for (int64_t i = 0; i < m; i++)
     if (col[i] == col[i]) {
@@ -41,9 +41,9 @@ static void colstats_portable(int64_t m, const double *col, double *cnt, double 
   double mu = c > 0 ? s / c : 0.0;
   for (int64_t i = 0; i < m; i++)
     if (col[i] == col[i]) q += (col[i] - mu) * (col[i] - mu);
-  *cnt = c;
-  *mean = mu;
-  *m2 = q;
+  out[0] = c;
+  out[1] = mu;
+  out[2] = q;
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -245,17 +245,21 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
   atb_portable(m, n, l, a, lda, z, ldz, out, ors, ocs);
 }
 
-void strata_colstats(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda, double *out) {
+  for (int64_t j = 0; j < n; j++) {
+    const double *col = a + j * lda;
 #ifdef HAVE_X86
-  int s = isa();
-  if (s == ISA_AVX512) {
-    colstats_avx512(m, col, cnt, mean, m2);
-    return;
-  }
-  if (s == ISA_AVX2) {
-    colstats_avx2(m, col, cnt, mean, m2);
-    return;
-  }
+    const double *next = j + 1 < n ? col + lda : NULL;
+    int s = isa();
+    if (s == ISA_AVX512) {
+      colstats_avx512(m, col, next, out + 3 * j);
+      continue;
+    }
+    if (s == ISA_AVX2) {
+      colstats_avx2(m, col, next, out + 3 * j);
+      continue;
+    }
 #endif
-  colstats_portable(m, col, cnt, mean, m2);
+    colstats_portable(m, col, out + 3 * j);
+  }
 }

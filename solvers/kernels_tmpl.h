@@ -199,12 +199,17 @@ static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
   }
 }
 
-/* Count, mean and sum of squared deviations of the non-NaN entries of a column: two sweeps,
- * the second in cache. */
-static void FN(colstats)(int64_t m, const double *col, double *cnt, double *mean, double *m2) {
+/* Count, mean and sum of squared deviations of the non-NaN entries of one column: two sweeps,
+ * the second in cache; the first also prefetches the column at pf (NULL: none), which keeps a
+ * second stream in flight (one stream alone reads at about 60% of the STREAM bandwidth). */
+static void FN(colstats)(int64_t m, const double *col, const double *pf, double *out) {
   V s0 = VZERO(), s1 = VZERO(), q0 = VZERO(), q1 = VZERO();
   int64_t c = 0, i = 0;
   for (; i + 2 * VW <= m; i += 2 * VW) {
+    if (pf) {
+      _mm_prefetch((const char *)(pf + i), _MM_HINT_T0);
+      _mm_prefetch((const char *)(pf + i + 8), _MM_HINT_T0);
+    }
     V y0 = VLOAD(col + i), y1 = VLOAD(col + i + VW);
     M k0 = VORD(y0), k1 = VORD(y1);
     c += VCOUNT(k0) + VCOUNT(k1);
@@ -232,9 +237,9 @@ static void FN(colstats)(int64_t m, const double *col, double *cnt, double *mean
     V d = VSEL(VMAND(VORD(y), t), VSUB(y, vmu));
     q0 = VFMA(d, d, q0);
   }
-  *cnt = (double)c;
-  *mean = mu;
-  *m2 = VHSUM(VADD(q0, q1));
+  out[0] = (double)c;
+  out[1] = mu;
+  out[2] = VHSUM(VADD(q0, q1));
 }
 
 #undef AB_RB

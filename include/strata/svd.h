@@ -22,7 +22,7 @@
  * relative to ||A||_F.  The MFA weights are computed once, after mean imputation.  Soft-impute
  * keeps the positions of the missing entries (8 bytes each), never a second copy of the data.
  *
- * Methods.  Randomized: Gaussian test block of k+p columns (a function of the global feature
+ * Methods.  Randomized: Rademacher (+-1) test block of k+p columns (a function of the global feature
  * index, so the answer does not depend on the grid), q power iterations, every product
  * re-orthonormalised by TSQR over the grid rows or columns, the small SVD replicated.  Exact:
  * ScaLAPACK pdgesvd on a block-cyclic copy (centred, scaled and weighted in that copy), U from

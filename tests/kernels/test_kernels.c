@@ -77,8 +77,19 @@ static void colstats_case(const char *isa, int64_t m, int nan_every) {
   long double mu = c > 0 ? s / c : 0;
   for (int64_t i = 0; i < m; i++)
     if (!isnan(col[i])) q += (col[i] - mu) * (col[i] - mu);
-  double cnt = -1, mean = -1, m2 = -1;
-  strata_colstats(m, col, &cnt, &mean, &m2);
+  double st[6] = {-1, -1, -1, -1, -1, -1};
+  strata_colstats(m, 1, col, m, st);
+  /* the same column twice at ld m+1 (the second shifted by one element): identical results */
+  double *two = malloc(sizeof(double) * (size_t)(2 * m + 2));
+  memcpy(two, col, sizeof(double) * (size_t)m);
+  two[m] = -7.0;
+  memcpy(two + m + 1, col, sizeof(double) * (size_t)m);
+  double st2[6];
+  strata_colstats(m, 2, two, m + 1, st2);
+  T_CHECK(memcmp(st, st2, 3 * sizeof(double)) == 0 && memcmp(st, st2 + 3, 3 * sizeof(double)) == 0,
+          "%s colstats m %lld: two columns differ from one", isa, (long long)m);
+  free(two);
+  double cnt = st[0], mean = st[1], m2 = st[2];
   T_CHECK(cnt == (double)c && fabs(mean - (double)mu) <= 1e-13 * (1 + fabsl(mu)) &&
               fabs(m2 - (double)q) <= 1e-12 * (1 + (double)q),
           "%s colstats m %lld nan every %d: %g %.17g %.17g vs %g %.17g %.17g", isa, (long long)m,
