@@ -13,6 +13,7 @@
 
 #include "mpi/scalapack_proto.h"
 #include "strata/checkpoint.h"
+#include "solvers/kernels.h"
 #include "strata/nmf.h"
 #include "strata/rng.h"
 #include "strata/util.h"
@@ -85,6 +86,29 @@ static void gram(int k, int64_t n, const double *Xt, double *G) {
   if (n > 0) cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, k, (int)n, 1.0, Xt, k, 0.0, G, k);
   for (int c = 0; c < k; c++)
     for (int r = c + 1; r < k; r++) G[r + c * k] = G[c + r * k];
+}
+
+/* The two data-sized products in the factor layouts (k x n, one sample's or feature's k values
+ * contiguous), through the tall-skinny kernels (solvers/kernels.c), which stream the data block
+ * once instead of packing a copy of it as a general GEMM does.  tmp: mloc * l doubles. */
+
+/* Zt (l x mloc) += alpha (Y X)^T with X given as Xt (l x nloc) */
+static void prod_yx(int64_t mloc, int64_t nloc, int l, double alpha, const double *Xt,
+                    const double *y, double *Zt, double *tmp) {
+  if (mloc == 0 || nloc == 0) return;
+  memset(tmp, 0, sizeof(double) * (size_t)mloc * (size_t)l);
+  strata_tsmm_ab(mloc, nloc, l, y, mloc, Xt, l, 1, tmp, mloc);
+  for (int64_t i = 0; i < mloc; i++)
+    for (int c = 0; c < l; c++) Zt[c + i * l] += alpha * tmp[i + c * mloc];
+}
+
+/* Xt (l x nloc) = alpha (Y^T Z)^T with Z given as Zt (l x mloc) */
+static void prod_ytz(int64_t mloc, int64_t nloc, int l, double alpha, const double *Zt,
+                     const double *y, double *Xt, double *tmp) {
+  if (nloc == 0) return;
+  for (int64_t i = 0; i < mloc; i++)
+    for (int c = 0; c < l; c++) tmp[i + c * mloc] = alpha * Zt[c + i * l];
+  strata_tsmm_atb(mloc, nloc, l, y, mloc, tmp, mloc, Xt, l, 1);
 }
 
 /* G += s x x^T (full k x k) */
@@ -515,31 +539,35 @@ static int64_t total_nloc(const strata_nmf_t *p) {
  * (l x sum nloc, view blocks in order); local GEMMs reduced over the grid row. */
 static int op_a(const strata_nmf_t *p, int l, const double *Xt, double *Zt) {
   int st = STRATA_OK;
+  double *tmp = NULL;
+  STRATA_MALLOC(tmp, (size_t)l * (size_t)(p->mloc ? p->mloc : 1));
   memset(Zt, 0, sizeof(double) * (size_t)l * (size_t)p->mloc);
   int64_t off = 0;
   for (int m = 0; m < p->nviews; m++) {
     const strata_dmat_t *y = p->v[m].y;
-    gemm(CblasNoTrans, CblasTrans, l, p->mloc, y->nloc, sqrt(p->v[m].weight), Xt + off * l, l,
-         y->a, y->mloc, 1.0, Zt, l);
+    prod_yx(p->mloc, y->nloc, l, sqrt(p->v[m].weight), Xt + off * l, y->a, Zt, tmp);
     off += y->nloc;
   }
   STRATA_CHECK(allreduce_sum(Zt, (int64_t)l * p->mloc, p->grid->rowcomm));
 cleanup:
+  free(tmp);
   return st;
 }
 
 /* Xt (l x sum nloc) = (A^T Z)^T, reduced over the grid column. */
 static int op_at(const strata_nmf_t *p, int l, const double *Zt, double *Xt) {
   int st = STRATA_OK;
+  double *tmp = NULL;
+  STRATA_MALLOC(tmp, (size_t)l * (size_t)(p->mloc ? p->mloc : 1));
   int64_t off = 0;
   for (int m = 0; m < p->nviews; m++) {
     const strata_dmat_t *y = p->v[m].y;
-    gemm(CblasNoTrans, CblasNoTrans, l, y->nloc, p->mloc, sqrt(p->v[m].weight), Zt, l, y->a,
-         y->mloc, 0.0, Xt + off * l, l);
+    prod_ytz(p->mloc, y->nloc, l, sqrt(p->v[m].weight), Zt, y->a, Xt + off * l, tmp);
     off += y->nloc;
   }
   STRATA_CHECK(allreduce_sum(Xt, (int64_t)l * off, p->grid->colcomm));
 cleanup:
+  free(tmp);
   return st;
 }
 
@@ -848,7 +876,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   double *bufH = NULL, *bufC = NULL, *bufR = NULL, *G = NULL, *ws = NULL, *tq = NULL;
   int64_t *hp_off = NULL, *bw_off = NULL, *cw_off = NULL;
   int *iws = NULL;
-  double *Qt = NULL, *Bc = NULL, *Tc = NULL, *ssc = NULL;
+  double *Qt = NULL, *Bc = NULL, *Tc = NULL, *ssc = NULL, *ktmp = NULL;
   int cl = o->compress, inner = o->inner > 0 ? o->inner : 1;
   *out = NULL;
   if (k < 1 || k > 512 || k > p->N)
@@ -869,6 +897,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
   STRATA_CALLOC(s.WtW, M * kk);
   STRATA_CALLOC(s.HpHp, M * kk);
   STRATA_CALLOC(s.trace, o->max_iter);
+  STRATA_MALLOC(ktmp, (size_t)k * (size_t)(mloc ? mloc : 1));
   /* reduction buffers: over the grid row (H side) and the grid column (W side) */
   int64_t nH = k * mloc + (p->any_nan ? (int64_t)kk * mloc : 0);
   STRATA_CALLOC(hp_off, M);
@@ -963,8 +992,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
       memset(bufH, 0, sizeof(double) * (size_t)nH);
       for (int m = 0; m < M; m++) {
         const nmf_view_t *v = &p->v[m];
-        gemm(CblasNoTrans, CblasTrans, k, mloc, v->y->nloc, v->weight, s.W[m], k, v->y->a, mloc,
-             1.0, BH, k);
+        prod_yx(mloc, v->y->nloc, k, v->weight, s.W[m], v->y->a, BH, ktmp);
         if (v->has_nan)
           for (int64_t i = 0; i < mloc; i++)
             for (int64_t q = v->rptr[i]; q < v->rptr[i + 1]; q++)
@@ -998,9 +1026,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
         for (int64_t i = 0; i < mloc; i++)
           if (v->y->present[i]) outer_add(k, 1.0, s.H + i * k, hp);
       }
-      if (!cl)
-        gemm(CblasNoTrans, CblasNoTrans, k, v->y->nloc, mloc, 1.0, s.H, k, v->y->a, mloc, 0.0,
-             bufC + bw_off[m], k);
+      if (!cl) prod_ytz(mloc, v->y->nloc, k, 1.0, s.H, v->y->a, bufC + bw_off[m], ktmp);
       if (v->has_nan) {
         double *cw = bufC + cw_off[m];
         memset(cw, 0, sizeof(double) * kk * (size_t)v->y->nloc);
@@ -1131,6 +1157,7 @@ cleanup:
   if (st) strata_nmf_result_destroy(&r);
   *out = r;
   state_free(&s);
+  free(ktmp);
   free(bufH);
   free(bufC);
   free(bufR);
