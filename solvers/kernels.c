@@ -203,20 +203,30 @@ int strata_kernels_force(const char *name) {
 
 void strata_tsmm_ab(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
                     int64_t brs, int64_t bcs, double *out, int64_t ldo) {
-  if (m <= 0 || n <= 0 || l <= 0) return;
+  strata_tsmm_ab_stats(m, n, l, a, lda, b, brs, bcs, out, ldo, NULL);
+}
+
+void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t lda,
+                          const double *b, int64_t brs, int64_t bcs, double *out, int64_t ldo,
+                          double *stats) {
+  if (m <= 0 || n <= 0 || l <= 0) {
+    if (stats && n > 0) strata_colstats(m, n, a, lda, stats);
+    return;
+  }
 #ifdef HAVE_X86
   int s = isa();
   if (s != ISA_PORTABLE) {
     /* 16 columns of A per chunk times l packed B values; on the heap past a few pages */
     double stackbuf[16 * 64], *pack = stackbuf;
     if (l > 64 && !(pack = malloc(sizeof(double) * 16 * (size_t)l))) s = ISA_PORTABLE;
-    if (s == ISA_AVX512) ab_avx512(m, n, l, a, lda, b, brs, bcs, out, ldo, pack);
-    else if (s == ISA_AVX2) ab_avx2(m, n, l, a, lda, b, brs, bcs, out, ldo, pack);
+    if (s == ISA_AVX512) ab_avx512(m, n, l, a, lda, b, brs, bcs, out, ldo, pack, stats);
+    else if (s == ISA_AVX2) ab_avx2(m, n, l, a, lda, b, brs, bcs, out, ldo, pack, stats);
     if (pack != stackbuf) free(pack);
     if (s != ISA_PORTABLE) return;
   }
 #endif
   ab_portable(m, n, l, a, lda, b, brs, bcs, out, ldo);
+  if (stats) strata_colstats(m, n, a, lda, stats);
 }
 
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,

@@ -12,6 +12,13 @@
 void strata_tsmm_ab(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
                     int64_t brs, int64_t bcs, double *out, int64_t ldo);
 
+/* strata_tsmm_ab that also writes strata_colstats of A's columns to stats (3 per column; NULL
+ * for none), taken from each chunk of columns while it is in cache: the statistics cost no
+ * extra pass over memory. */
+void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t lda,
+                          const double *b, int64_t brs, int64_t bcs, double *out, int64_t ldo,
+                          double *stats);
+
 /* out[d*ors + j*ocs] = sum_i A[i, d] Z[i, j] for d < n, j < l (A^T Z), with Z m x l column-major
  * (ld ldz).  m == 0 gives zeros.  Not collective. */
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,

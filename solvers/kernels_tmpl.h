@@ -80,9 +80,13 @@ static void FN(ab_panel)(int w, int full, int64_t dc, const double *a, int64_t l
 #undef AB_CASE
 }
 
-/* pack: AB_DC * l doubles */
+static void FN(colstats)(int64_t m, const double *col, const double *pf, double *out);
+
+/* pack: AB_DC * l doubles; stats: NULL, or 3 per column of A (see FN(colstats)), taken from
+ * each chunk while it is still in cache */
 static void FN(ab)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *b,
-                   int64_t brs, int64_t bcs, double *out, int64_t ldo, double *pack) {
+                   int64_t brs, int64_t bcs, double *out, int64_t ldo, double *pack,
+                   double *stats) {
   for (int64_t d0 = 0; d0 < n; d0 += AB_DC) {
     int64_t dc = n - d0 < AB_DC ? n - d0 : AB_DC;
     /* panel p (columns j0..j0+w) is packed at pack + j0*dc as [d][w] */
@@ -117,6 +121,8 @@ static void FN(ab)(int64_t m, int64_t n, int l, const double *a, int64_t lda, co
                      ldo, mk);
       }
     }
+    if (stats)
+      for (int64_t d = 0; d < dc; d++) FN(colstats)(m, ad + d * lda, NULL, stats + 3 * (d0 + d));
   }
 }
 

@@ -105,37 +105,24 @@ cleanup:
   return st;
 }
 
-int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
+/* (Y - 1 mu^T) T = Y T - 1 (mu^T T): this grid column's partial mu^T T (T in tmp, from the
+ * local product) is subtracted and summed with the others by the reduction over rowcomm. */
+static int op_apply_finish(svd_op_t *op, int l, double *Y, const double *tmp) {
   int st = STRATA_OK;
   int64_t ldy = LD(op->mloc), ldx = LD(op->ntot);
   double *rsum = NULL;
   double t0 = strata_wtime();
   STRATA_CALLOC(rsum, l);
-  for (int c = 0; c < l; c++) memset(Y + c * ldy, 0, sizeof(double) * (size_t)op->mloc);
-  for (int m = 0; m < op->nviews; m++) {
-    const strata_dmat_t *v = op->views[m];
-    int64_t off = op->voff[m], n = v->nloc;
-    if (n == 0) continue;
-    /* T = w S^-1 X_m: the scaling and weight act on the small side (a loop the compiler
-     * vectorises; the reduction mu^T T goes to BLAS) */
-    double w = op->w[m];
-    const double *sinv = op->sinv + off;
-    for (int c = 0; c < l; c++) {
-      const double *x = X + c * ldx + off;
-      double *t = tmp + c * ldx + off;
-      for (int64_t j = 0; j < n; j++) t[j] = w * sinv[j] * x[j];
+  if (op->center) {
+    for (int m = 0; m < op->nviews; m++) {
+      int64_t off = op->voff[m], n = op->views[m]->nloc;
+      if (n > 0)
+        cblas_dgemv(CblasColMajor, CblasTrans, (int)n, l, 1.0, tmp + off, (int)ldx, op->mu + off,
+                    1, 1.0, rsum, 1);
     }
-    if (op->center)
-      cblas_dgemv(CblasColMajor, CblasTrans, (int)n, l, 1.0, tmp + off, (int)ldx, op->mu + off, 1,
-                  1.0, rsum, 1);
-    /* Y += A_m T (solvers/kernels.c: the data block streams once, no packed copy) */
-    strata_tsmm_ab(op->mloc, n, l, v->a, op->mloc, tmp + off, 1, ldx, Y, ldy);
-  }
-  /* (Y - 1 mu^T) T = Y T - 1 (mu^T T): the partial mu^T T of this grid column is subtracted
-   * here and summed with the others by the reduction below */
-  if (op->center)
     for (int c = 0; c < l; c++)
       for (int64_t i = 0; i < op->mloc; i++) Y[c * ldy + i] -= rsum[c];
+  }
   double t1 = strata_wtime();
   op->t_comp += t1 - t0;
   if (op->grid->npcol > 1) {
@@ -147,6 +134,31 @@ int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
 cleanup:
   free(rsum);
   return st;
+}
+
+int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
+  int64_t ldy = LD(op->mloc), ldx = LD(op->ntot);
+  double t0 = strata_wtime();
+  for (int c = 0; c < l; c++) memset(Y + c * ldy, 0, sizeof(double) * (size_t)op->mloc);
+  for (int m = 0; m < op->nviews; m++) {
+    const strata_dmat_t *v = op->views[m];
+    int64_t off = op->voff[m], n = v->nloc;
+    if (n == 0) continue;
+    /* T = w S^-1 X_m: the scaling and weight act on the small side (a loop the compiler
+     * vectorises) */
+    double w = op->w[m];
+    const double *sinv = op->sinv + off;
+    for (int c = 0; c < l; c++) {
+      const double *x = X + c * ldx + off;
+      double *t = tmp + c * ldx + off;
+      for (int64_t j = 0; j < n; j++) t[j] = w * sinv[j] * x[j];
+    }
+    /* Y += A_m T (solvers/kernels.c: the data block streams once, no packed copy) */
+    strata_tsmm_ab_stats(op->mloc, n, l, v->a, op->mloc, tmp + off, 1, ldx, Y, ldy,
+                         op->defer_stats ? op->defer_stats + 3 * off : NULL);
+  }
+  op->t_comp += strata_wtime() - t0;
+  return op->defer_stats ? STRATA_OK : op_apply_finish(op, l, Y, tmp);
 }
 
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X) {
@@ -376,6 +388,30 @@ cleanup:
   return st;
 }
 
+typedef struct missing missing_t;
+static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, missing_t *miss,
+                           int64_t *n_empty, double *ss, const double *pre);
+
+/* Collective over grid->comm: complete the deferred preprocessing with the statistics the first
+ * product gathered (mean-imputing any NaN in place), then the first product itself -- or, when
+ * some rank had a NaN, take it again on the imputed data. */
+static int finish_deferred(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
+  int st = STRATA_OK, nan_loc = 0, redo = 0;
+  for (int m = 0; m < op->nviews && !st; m++) {
+    const strata_dmat_t *v = op->views[m];
+    const double *pre = op->defer_stats + 3 * op->voff[m];
+    for (int64_t j = 0; j < v->nloc; j++) nan_loc |= pre[3 * j] < (double)v->mloc;
+    st = preprocess_view(op, m, 0, 0, NULL, &op->n_empty, &op->view_ss[m], pre);
+  }
+  STRATA_CHECK(strata_agree(op->grid->comm, st));
+  STRATA_MPI_CHECK(MPI_Allreduce(&nan_loc, &redo, 1, MPI_INT, MPI_MAX, op->grid->comm));
+  free(op->defer_stats);
+  op->defer_stats = NULL;
+  STRATA_CHECK(redo ? svd_op_apply(op, l, X, Y, tmp) : op_apply_finish(op, l, Y, tmp));
+cleanup:
+  return st;
+}
+
 int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_events_t *ev,
                    const char *phase, double *s, double *U, double *V) {
   int st = STRATA_OK;
@@ -416,6 +452,7 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
     op->t_comp = op->t_comm = 0;
     if (pass % 2 == 1) {
       STRATA_CHECK(svd_op_apply(op, l, X, Y, tmp));
+      if (op->defer_stats) STRATA_CHECK(finish_deferred(op, l, X, Y, tmp));
       double t0 = strata_wtime();
       STRATA_CHECK(svd_tsqr(g->colcomm, op->mloc, l, Y, ldm, R));
       op->t_comm += strata_wtime() - t0;
@@ -454,10 +491,10 @@ cleanup:
 
 /* ---- preprocessing ------------------------------------------------------------------------- */
 
-typedef struct missing {
+struct missing {
   int64_t n;      /* missing entries of present samples, this rank, this view */
   int64_t *idx;   /* [n] local column-major positions */
-} missing_t;
+};
 
 /* Count, mean and sum of squared deviations of the observed entries (present row, not NaN) of
  * one column, for a rank with absent rows (the all-present case is strata_colstats): two
@@ -502,7 +539,7 @@ static void column_stats(const double *col, const unsigned char *present, int64_
  * Adds the view's ||A_m||_F^2 / w_m^2 to *ss (exact for the imputed matrix) and records the
  * missing positions when asked. */
 static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, missing_t *miss,
-                           int64_t *n_empty, double *ss) {
+                           int64_t *n_empty, double *ss, const double *pre) {
   int st = STRATA_OK;
   strata_dmat_t *v = (strata_dmat_t *)op->views[m];
   int64_t n = v->nloc, mloc = v->mloc, off = op->voff[m], npres = 0, nabs_loc = 0;
@@ -512,7 +549,8 @@ static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, mis
   STRATA_CALLOC(loc, 3 * (size_t)LD(n));
   STRATA_CALLOC(dirty, LD(n));
   for (int64_t i = 0; i < mloc; i++) nabs_loc += !v->present[i];
-  if (nabs_loc == 0) strata_colstats(mloc, n, v->a, mloc, loc);
+  if (nabs_loc == 0 && pre) memcpy(loc, pre, sizeof(double) * 3 * (size_t)n);
+  else if (nabs_loc == 0) strata_colstats(mloc, n, v->a, mloc, loc);
   for (int64_t j = 0; j < n; j++) {
     if (nabs_loc > 0) column_stats(v->a + j * mloc, v->present, mloc, loc + 3 * j);
     dirty[j] = loc[3 * j] + (double)nabs_loc < (double)mloc || nabs_loc > 0;
@@ -891,7 +929,6 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
   strata_svd_result_t *r = NULL;
   missing_t *miss = NULL;
   double *V = NULL, *view_ss = NULL;
-  int64_t n_empty = 0;
   memset(&op, 0, sizeof op);
   *out = NULL;
   if (nviews < 1 || !views || !views[0])
@@ -907,14 +944,28 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
   st = strata_agree(comm, st);
   if (st) goto cleanup;
 
-  /* preprocessing, in place */
-  for (int m = 0; m < nviews && !st; m++)
-    st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &n_empty,
-                         &view_ss[m]);
+  /* Preprocessing, in place.  For the randomized method without scaling, MFA or soft-impute,
+   * with every sample present in every view, it is deferred: the first product gathers the
+   * feature statistics from each chunk of the data while it is in cache (centring is applied
+   * after the product anyway), which saves a whole pass over the data; a NaN found then is
+   * mean-imputed and that product taken again. */
+  op.view_ss = view_ss;
+  int defer = r->method == STRATA_SVD_RANDOMIZED && !o->scale && !(o->mfa && nviews > 1) &&
+              o->impute != STRATA_IMPUTE_SOFT;
+  for (int m = 0; m < nviews && defer; m++)
+    for (int64_t i = 0; i < views[m]->mloc; i++) defer &= views[m]->present[i] != 0;
+  if (MPI_Allreduce(MPI_IN_PLACE, &defer, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+    st = strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: reduction failed");
+  if (!st && defer) {
+    if (!(op.defer_stats = malloc(sizeof(double) * 3 * (size_t)LD(op.ntot))))
+      st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+    for (int64_t j = 0; j < op.ntot; j++) op.sinv[j] = 1.0;
+  }
+  for (int m = 0; m < nviews && !st && !defer; m++)
+    st = preprocess_view(&op, m, o->scale, o->impute == STRATA_IMPUTE_SOFT, &miss[m], &op.n_empty,
+                         &view_ss[m], NULL);
   st = strata_agree(comm, st);
   if (st) goto cleanup;
-  if (n_empty > 0)
-    strata_ev_warning(o->ev, "svd: %lld features have no observed value (treated as 0)", (long long)n_empty);
 
   /* MFA weights: with two or more views each is divided by its own first singular value */
   for (int m = 0; m < nviews; m++) {
@@ -935,6 +986,9 @@ int strata_svd_compute(int nviews, strata_dmat_t *const *views, const strata_svd
 
   st = strata_agree(comm, solve(&op, r->method, o, o->k, "svd", r->s, r->u, V));
   if (st) goto cleanup;
+  if (op.n_empty > 0)
+    strata_ev_warning(o->ev, "svd: %lld features have no observed value (treated as 0)",
+                      (long long)op.n_empty);
   if (o->impute == STRATA_IMPUTE_SOFT) STRATA_CHECK(soft_impute(&op, o, miss, r, V));
 
   st = flip_signs(&op, o->k, r->u, V);
@@ -975,6 +1029,7 @@ cleanup:
   free(op.mu);
   free(op.sinv);
   free(op.w);
+  free(op.defer_stats);
   return st;
 }
 

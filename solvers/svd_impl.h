@@ -22,6 +22,12 @@ typedef struct svd_op {
   double *w;           /* [nviews] view weights */
   int center;
   double t_comp, t_comm;  /* seconds spent in local compute and in reductions (for events) */
+  /* Deferred preprocessing (see strata_svd_compute): while defer_stats is set, svd_op_apply
+   * only forms the local uncentred product and gathers the feature statistics into it;
+   * svd_randomized then completes the preprocessing and the product. */
+  double *defer_stats;    /* [3 ntot] count, mean, m2 per local feature, or NULL */
+  double *view_ss;        /* [nviews] the preprocessing's ||A_m||_F^2 / w_m^2 */
+  int64_t n_empty;        /* features without an observed value */
 } svd_op_t;
 
 /* Collective over rowcomm: Y (mloc x l, ld max(1,mloc)) = A X, X (ntot x l, ld max(1,ntot)).

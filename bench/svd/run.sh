@@ -45,7 +45,7 @@ for f in sorted(glob.glob(os.path.join(d, "*.txt"))):
         elif w[0].endswith("_measured"): r[w[0]] = float(w[2])
         elif w[0] == "scaled": r["scaled"] = "%sx%s" % (w[2], w[4])
 print("SVD/PCA benchmark (float64, q = 2 power iterations, p = 10; bound = max(bytes/STREAM, flops/DGEMM peak),")
-print("bytes = (2q+3) passes over the data incl. the centring statistics pass, flops = (2q+2) 2 N D (k+p);")
+print("bytes = (2q+2) passes over the data (the centring statistics ride on the first), flops = (2q+2) 2 N D (k+p);")
 print(" GB/s and GF/s: the better of the measurements just before and just after each randomized run)")
 print("%-14s %2s %7s %7s %3s %9s %9s %6s %10s %10s %10s %9s" % ("size", "np", "GB/s", "GF/s", "k", "rand s", "bound s", "ratio",
       "exact s*", "pdgesvd s*", "dgesdd s*", "pdg/rand"))

@@ -41,7 +41,18 @@ static void one_case(const char *isa, int64_t m, int64_t n, int l, int rowmajor)
   for (int64_t i = 0; i < ldz * l; i++) z[i] = (i % ldz) < m ? strata_rng_normal_at(7, 3, (uint64_t)i) : NAN;
   for (int64_t i = 0; i < ldx * l; i++) x1[i] = x2[i] = PAD;
 
-  strata_tsmm_ab(m, n, l, a, lda, b, brs, bcs, o1, ldo);
+  /* half the cases through the statistics variant, whose product must be the same */
+  double *st1 = malloc(sizeof(double) * (size_t)(3 * n)), *st2 = malloc(sizeof(double) * (size_t)(3 * n));
+  if (rowmajor) strata_tsmm_ab(m, n, l, a, lda, b, brs, bcs, o1, ldo);
+  else {
+    strata_tsmm_ab_stats(m, n, l, a, lda, b, brs, bcs, o1, ldo, st1);
+    strata_colstats(m, n, a, lda, st2);
+    T_CHECK(memcmp(st1, st2, sizeof(double) * (size_t)(3 * n)) == 0,
+            "%s %lld x %lld l %d: statistics from the product differ from strata_colstats", isa,
+            (long long)m, (long long)n, l);
+  }
+  free(st1);
+  free(st2);
   cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)m, l, (int)n, 1.0, a, (int)lda, bc,
               (int)n, 1.0, o2, (int)ldo);
   double e1 = maxdiff(o1, o2, (size_t)(ldo * l));
