@@ -233,8 +233,8 @@ int main(int argc, char **argv) {
     double bw2 = stream_triad(g->comm), peak2 = dgemm_peak(g->comm);
     if (bw2 > bw) bw = bw2;
     if (peak2 > peak) peak = peak2;
-    /* the statistics pass (centring) plus 2q+2 products, each reading the N x D data once */
-    /* 2q+2 passes over the data: the centring statistics ride on the first (strata_svd_compute) */
+    /* 2q+2 products, each reading the N x D data once; the centring statistics ride on the first
+     * (strata_svd_compute) */
     double passes = 2.0 * q + 2.0, bytes = passes * 8.0 * (double)N * (double)D;
     double flops = passes * 2.0 * (double)N * (double)D * l;
     double tb = bytes / (bw * 1e9), tf = flops / (peak * 1e9), bound = tb > tf ? tb : tf;
