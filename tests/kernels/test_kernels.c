@@ -112,10 +112,11 @@ int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   const char *isas[] = {"portable", "avx2", "avx512"};
   /* rows: tails of the 24-row (AVX-512) and 8-row (AVX2) tiles; columns of A: of the 16-column
-   * chunk and the 8/4-column broadcast tiles; l: of the 8/6-column and 24/12-lane panels */
+   * chunk and the 8/4-column broadcast tiles; l: of the 8/6-column and 24/12-lane panels, and
+   * every size of the row-lane remainder (l = 49..52) */
   const int64_t ms[] = {1, 7, 8, 23, 24, 25, 50, 97};
   const int64_t ns[] = {1, 3, 8, 16, 17, 41};
-  const int ls[] = {1, 5, 8, 9, 13, 24, 25, 50, 70};
+  const int ls[] = {1, 5, 8, 9, 13, 24, 25, 49, 50, 51, 52, 70};
   int ran = 0;
   for (int s = 0; s < 3; s++) {
     if (strata_kernels_force(isas[s]) != 0) {
