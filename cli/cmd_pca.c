@@ -36,7 +36,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   "                        gram (N x N Gram + pdsyevd) when D > 4N; it prints why\n"            \
   "  --oversample P        randomized: extra sketch columns (default 10)\n"                     \
   "  --power-iters Q       randomized: power iterations, each re-orthonormalised (default 2)\n" \
-  "  --seed S              randomized: seed of the Gaussian test matrix (default 42); the\n"     \
+  "  --seed S              randomized: seed of the random sign test matrix (default 42); the\n" \
   "                        answer does not depend on the rank count or grid\n"                  \
   "  --block-size NB       exact/gram: ScaLAPACK block size (default 64)\n"                     \
   "  --scale               divide each feature by its standard deviation (observed entries;\n"  \

@@ -22,9 +22,15 @@
  * relative to ||A||_F.  The MFA weights are computed once, after mean imputation.  Soft-impute
  * keeps the positions of the missing entries (8 bytes each), never a second copy of the data.
  *
- * Methods.  Randomized: Rademacher (+-1) test block of k+p columns (a function of the global feature
- * index, so the answer does not depend on the grid), q power iterations, every product
- * re-orthonormalised by TSQR over the grid rows or columns, the small SVD replicated.  Exact:
+ * Methods.  Randomized: Rademacher (+-1) test block of k+p columns (a function of the global
+ * feature index, so the answer does not depend on the grid), q power iterations, every product
+ * re-orthonormalised over the grid rows or columns -- CholeskyQR2 (two Gram reductions) while the
+ * block's condition estimate is below 1e6, Householder TSQR beyond -- the small SVD replicated.
+ * The two data-sized products of each pass run in strata's tall-skinny kernels
+ * (solvers/kernels.h).  Without scaling, MFA or soft-impute, and with every sample present in
+ * every view, the statistics pass of the preprocessing rides on the first product (each chunk of
+ * the data is summarised while it is in cache; a NaN found there is imputed and the product
+ * taken again), so the whole solve reads the data 2q+2 times.  Exact:
  * ScaLAPACK pdgesvd on a block-cyclic copy (centred, scaled and weighted in that copy), U from
  * it and V = A^T U S^-1 by one pass of the implicit operator.  Gram: G = sum_m A_m A_m^T by
  * pdsyrk on one view's block-cyclic copy at a time, pdsyevd, then V as for exact (accurate for
