@@ -76,6 +76,10 @@ static void colstats_portable(int64_t m, const double *col, double *out) {
 #define AB_CW 8
 #define ATB_NV 3
 #define ATB_ND 8
+#define ATB_REM 1
+#define VBCASTP(p, P) \
+  ((P) == 2 ? _mm512_castps_pd(_mm512_broadcast_f32x4(_mm_castpd_ps(_mm_loadu_pd(p)))) \
+            : (P) == 4 ? _mm512_broadcast_f64x4(_mm256_loadu_pd(p)) : _mm512_loadu_pd(p))
 #include "solvers/kernels_tmpl.h"
 #undef FN
 #undef V
@@ -100,6 +104,8 @@ static void colstats_portable(int64_t m, const double *col, double *out) {
 #undef AB_CW
 #undef ATB_NV
 #undef ATB_ND
+#undef ATB_REM
+#undef VBCASTP
 #pragma GCC pop_options
 
 /* ---- AVX2 + FMA: 2 x 6 and 3 x 4 tiles (12 accumulators) ------------------------ */
@@ -136,6 +142,8 @@ static inline __m256i avx2_mask(int r) {
 #define AB_CW 6
 #define ATB_NV 3
 #define ATB_ND 4
+#define ATB_REM 0 /* the 16 registers are spent on the panel */
+#define VBCASTP(p, P) VBCAST(p)
 #include "solvers/kernels_tmpl.h"
 #undef FN
 #undef V
@@ -160,6 +168,8 @@ static inline __m256i avx2_mask(int r) {
 #undef AB_CW
 #undef ATB_NV
 #undef ATB_ND
+#undef ATB_REM
+#undef VBCASTP
 #pragma GCC pop_options
 #endif
 
@@ -240,9 +250,10 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
 #ifdef HAVE_X86
   int s = isa();
   if (s != ISA_PORTABLE) {
-    /* Z packed row-wise in panels of 24 (AVX-512) or 12 (AVX2) columns */
     int pw = s == ISA_AVX512 ? 24 : 12;
-    size_t bytes = sizeof(double) * (size_t)m * (size_t)((l + pw - 1) / pw * pw);
+    /* Z packed row-wise in panels of 24 (AVX-512) or 12 (AVX2) columns, then the leftover
+     * columns (kernels_tmpl.h): ceil(m / P) groups of 8 lanes, P >= 2 */
+    size_t bytes = sizeof(double) * ((size_t)m * (size_t)((l + pw - 1) / pw * pw) + 4 * ((size_t)m + 8));
     double *zp = aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (zp) {
       if (s == ISA_AVX512) atb_avx512(m, n, l, a, lda, z, ldz, out, ors, ocs, zp);

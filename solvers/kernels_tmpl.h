@@ -129,134 +129,115 @@ static void FN(ab)(int64_t m, int64_t n, int l, const double *a, int64_t lda, co
 /* A^T Z in the broadcast form: a tile holds ATB_NV vectors of output columns (lanes = columns j
  * of Z) for ATB_ND columns d of A, and the sum over i runs whole in registers.  Each A element is
  * broadcast once per panel; Z is packed row-wise per panel (zp[i][ATB_NV*VW], zero-padded), so
- * every operand is read in order and nothing but the tile is ever stored. */
+ * every operand is read in order and nothing but the tile is ever stored.
+ *
+ * A leftover of r <= VW/2 columns of Z (l = 20 = 16 + 4, l = 10 = 8 + 2) would waste most of a
+ * vector per row.  With ATB_REM, the last panel's tile also runs P = VW/r rows at a time through
+ * one vector: lane q holds row q mod P of the group and leftover column q div P (zr, packed so
+ * by group), multiplied by A's P consecutive rows broadcast P-periodically (one load), so the
+ * leftover costs 1/P of a vector per row.  The P partial sums of a column are added at the end. */
 static inline __attribute__((always_inline)) void FN(atb_tile)(const int nv, const int nd,
-                                                               int64_t m, const double *a,
-                                                               int64_t lda, const double *zp,
-                                                               double *res) {
-  V acc[ATB_NV][ATB_ND];
+                                                               const int P, int64_t m,
+                                                               const double *a, int64_t lda,
+                                                               const double *zp, const double *zr,
+                                                               double *res, double *rres) {
+  V acc[ATB_NV][ATB_ND], racc[ATB_ND];
 #pragma GCC unroll 16
-  for (int t = 0; t < ATB_ND; t++)
+  for (int t = 0; t < ATB_ND; t++) {
 #pragma GCC unroll 4
     for (int r = 0; r < ATB_NV; r++)
       if (t < nd && r < nv) acc[r][t] = VZERO();
-  for (int64_t i = 0; i < m; i++) {
-    V zv[ATB_NV];
-#pragma GCC unroll 4
-    for (int r = 0; r < ATB_NV; r++)
-      if (r < nv) zv[r] = VLOAD(zp + i * (ATB_NV * VW) + r * VW);
+    if (t < nd && P) racc[t] = VZERO();
+  }
+  int64_t i = 0, mfull = P ? m / P * P : m;
+  while (i < m) {
+    /* main panel: one row at a time, P of them per group when there is a leftover */
+    int64_t iend = P ? (i < mfull ? i + P : m) : m;
+    for (int64_t ii = i; ii < iend; ii++) {
+      /* the ATB_ND column streams, 16 lines ahead (l = 10: 49 -> 64 GF/s, l = 20: 81 -> 89) */
+      if ((ii & 7) == 0)
 #pragma GCC unroll 16
-    for (int t = 0; t < ATB_ND; t++)
-      if (t < nd) {
-        V av = VBCAST(a + t * lda + i);
+        for (int t = 0; t < ATB_ND; t++)
+          if (t < nd) _mm_prefetch((const char *)(a + t * lda + ii + 128), _MM_HINT_T0);
+      V zv[ATB_NV];
 #pragma GCC unroll 4
-        for (int r = 0; r < ATB_NV; r++)
-          if (r < nv) acc[r][t] = VFMA(zv[r], av, acc[r][t]);
+      for (int r = 0; r < ATB_NV; r++)
+        if (r < nv) zv[r] = VLOAD(zp + ii * (ATB_NV * VW) + r * VW);
+#pragma GCC unroll 16
+      for (int t = 0; t < ATB_ND; t++)
+        if (t < nd && nv) {
+          V av = VBCAST(a + t * lda + ii);
+#pragma GCC unroll 4
+          for (int r = 0; r < ATB_NV; r++)
+            if (r < nv) acc[r][t] = VFMA(zv[r], av, acc[r][t]);
+        }
+    }
+    if (P) {
+      V zrv = VLOAD(zr + (i / P) * VW);
+      if (i < mfull) {
+#pragma GCC unroll 16
+        for (int t = 0; t < ATB_ND; t++)
+          if (t < nd) racc[t] = VFMA(zrv, VBCASTP(a + t * lda + i, P), racc[t]);
+      } else {
+        /* the last, partial group: A's rows past m must not be read */
+        double buf[VW] = {0};
+#pragma GCC unroll 16
+        for (int t = 0; t < ATB_ND; t++)
+          if (t < nd) {
+            for (int64_t q = i; q < m; q++) buf[q - i] = a[t * lda + q];
+            racc[t] = VFMA(zrv, VBCASTP(buf, P), racc[t]);
+          }
       }
+    }
+    i = iend;
   }
 #pragma GCC unroll 16
-  for (int t = 0; t < ATB_ND; t++)
+  for (int t = 0; t < ATB_ND; t++) {
 #pragma GCC unroll 4
     for (int r = 0; r < ATB_NV; r++)
       if (t < nd && r < nv) VSTORE(res + t * (ATB_NV * VW) + r * VW, acc[r][t]);
+    if (t < nd && P) VSTORE(rres + t * VW, racc[t]);
+  }
 }
 
-static void FN(atb_panel)(int nv, int nd, int64_t m, const double *a, int64_t lda,
-                          const double *zp, double *res) {
-#define ATB_CASE(NV)                                                \
-  case NV:                                                          \
-    if (nd == ATB_ND) FN(atb_tile)(NV, ATB_ND, m, a, lda, zp, res); \
-    else FN(atb_tile)(NV, 1, m, a, lda, zp, res);                   \
-    break;
-  switch (nv) {
-    ATB_CASE(1)
-    ATB_CASE(2)
-#if ATB_NV > 2
-    ATB_CASE(3)
-#endif
-    default: break;
+static void FN(atb_panel)(int nv, int nd, int P, int64_t m, const double *a, int64_t lda,
+                          const double *zp, const double *zr, double *res, double *rres) {
+#define ATB_CASE(NV, PP)                                                                \
+  if (nv == NV && P == PP) {                                                           \
+    if (nd == ATB_ND) FN(atb_tile)(NV, ATB_ND, PP, m, a, lda, zp, zr, res, rres);      \
+    else FN(atb_tile)(NV, 1, PP, m, a, lda, zp, zr, res, rres);                        \
+    return;                                                                            \
   }
+  ATB_CASE(1, 0)
+  ATB_CASE(2, 0)
+#if ATB_NV > 2
+  ATB_CASE(3, 0)
+#endif
+#if ATB_REM
+  ATB_CASE(0, 2)
+  ATB_CASE(1, 2)
+  ATB_CASE(2, 2)
+  ATB_CASE(3, 2)
+  ATB_CASE(0, 4)
+  ATB_CASE(1, 4)
+  ATB_CASE(2, 4)
+  ATB_CASE(3, 4)
+  ATB_CASE(0, 8)
+  ATB_CASE(1, 8)
+  ATB_CASE(2, 8)
+  ATB_CASE(3, 8)
+#endif
 #undef ATB_CASE
 }
 
-/* The last r (<= VW/2) columns of Z the other way round -- lanes over rows i, 4 columns of A
- * (nd4 = 4, or 1 at the end) by r columns of Z, summed across the lanes at the end -- so that a
- * few leftover columns cost r instead of VW lanes each (l = 60 takes 56 + 4 lanes instead of
- * 64).  The A columns were just read by the panels: from cache. */
-static inline __attribute__((always_inline)) void FN(atb_rem_tile)(const int r, const int nd4,
-                                                                   int64_t m, const double *a,
-                                                                   int64_t lda, const double *z,
-                                                                   int64_t ldz, double *res) {
-  V acc[4][4];
-#pragma GCC unroll 4
-  for (int t = 0; t < 4; t++)
-#pragma GCC unroll 4
-    for (int c = 0; c < 4; c++)
-      if (t < nd4 && c < r) acc[t][c] = VZERO();
-  int64_t i = 0;
-  for (; i + VW <= m; i += VW) {
-    V zv[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < 4; c++)
-      if (c < r) zv[c] = VLOAD(z + c * ldz + i);
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-      if (t < nd4) {
-        V av = VLOAD(a + t * lda + i);
-#pragma GCC unroll 4
-        for (int c = 0; c < 4; c++)
-          if (c < r) acc[t][c] = VFMA(av, zv[c], acc[t][c]);
-      }
-  }
-  if (i < m) {
-    M mk = VMASK((int)(m - i));
-    V zv[4];
-#pragma GCC unroll 4
-    for (int c = 0; c < 4; c++)
-      if (c < r) zv[c] = VLOADM(z + c * ldz + i, mk);
-#pragma GCC unroll 4
-    for (int t = 0; t < 4; t++)
-      if (t < nd4) {
-        V av = VLOADM(a + t * lda + i, mk);
-#pragma GCC unroll 4
-        for (int c = 0; c < 4; c++)
-          if (c < r) acc[t][c] = VFMA(av, zv[c], acc[t][c]);
-      }
-  }
-#pragma GCC unroll 4
-  for (int t = 0; t < 4; t++)
-#pragma GCC unroll 4
-    for (int c = 0; c < 4; c++)
-      if (t < nd4 && c < r) res[t * 4 + c] = VHSUM(acc[t][c]);
-}
-
-static void FN(atb_rem)(int r, int nd4, int64_t m, const double *a, int64_t lda, const double *z,
-                        int64_t ldz, double *res) {
-#define REM_CASE(R)                                                      \
-  case R:                                                                \
-    if (nd4 == 4) FN(atb_rem_tile)(R, 4, m, a, lda, z, ldz, res);        \
-    else FN(atb_rem_tile)(R, 1, m, a, lda, z, ldz, res);                 \
-    break;
-  switch (r) {
-    REM_CASE(1)
-    REM_CASE(2)
-#if VW > 4
-    REM_CASE(3)
-    REM_CASE(4)
-#endif
-    default: break;
-  }
-#undef REM_CASE
-}
-
-/* zp: m * npanels * ATB_NV * VW doubles, aligned to the vector */
+/* zp: m * npanels * ATB_NV * VW doubles plus ceil(m / P) * VW <= 4 (m + 8) for the leftover,
+ * aligned to the vector */
 static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
                     int64_t ldz, double *out, int64_t ors, int64_t ocs, double *zp) {
   const int pw = ATB_NV * VW; /* columns of Z per panel */
-  /* The row-lane remainder reads its A columns again from L2, which costs more than it saves
-   * unless it is a small part of the work (measured: l = 60: 85 -> 95 GF/s, l = 20: 80 -> 74). */
-  int r = l % VW;
-  if (r > VW / 2 || l < 2 * pw) r = 0;
+  int r = ATB_REM ? l % VW : 0;
+  if (r > VW / 2) r = 0;                         /* more than half a vector: pad it */
+  int P = r ? VW / (r == 3 ? 4 : r) : 0;         /* rows per leftover vector */
   int lm = l - r, npan = (lm + pw - 1) / pw;
   for (int p = 0; p < npan; p++) {
     double *zq = zp + (int64_t)p * m * pw;
@@ -266,22 +247,33 @@ static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
       for (int c = w; c < pw; c++) zq[i * pw + c] = 0.0;
     }
   }
+  double *zr = zp + (int64_t)npan * m * pw;
+  if (P)
+    for (int64_t g = 0; g < (m + P - 1) / P; g++)
+      for (int q = 0; q < VW; q++) {
+        int64_t row = g * P + q % P;
+        int c = q / P;
+        zr[g * VW + q] = row < m && c < r ? z[row + (int64_t)(lm + c) * ldz] : 0.0;
+      }
   double res[ATB_ND * ATB_NV * VW] __attribute__((aligned(64)));
+  double rres[ATB_ND * VW] __attribute__((aligned(64)));
+  int nsteps = npan > 0 ? npan : 1; /* l < VW/2: the leftover alone, in one nv = 0 tile */
   for (int64_t d0 = 0; d0 < n;) {
     int nd = n - d0 >= ATB_ND ? ATB_ND : 1;
-    for (int p = 0; p < npan; p++) {
-      int j0 = p * pw, w = lm - j0 < pw ? lm - j0 : pw, nv = (w + VW - 1) / VW;
-      FN(atb_panel)(nv, nd, m, a + d0 * lda, lda, zp + (int64_t)p * m * pw, res);
+    for (int p = 0; p < nsteps; p++) {
+      int j0 = p * pw, w = npan ? (lm - j0 < pw ? lm - j0 : pw) : 0, nv = (w + VW - 1) / VW;
+      int last = p == nsteps - 1;
+      FN(atb_panel)(nv, nd, last ? P : 0, m, a + d0 * lda, lda, zp + (int64_t)p * m * pw, zr, res, rres);
       for (int t = 0; t < nd; t++)
         for (int c = 0; c < w; c++) out[(d0 + t) * ors + (int64_t)(j0 + c) * ocs] = res[t * pw + c];
+      if (last && P)
+        for (int t = 0; t < nd; t++)
+          for (int c = 0; c < r; c++) {
+            double sum = 0;
+            for (int q = 0; q < P; q++) sum += rres[t * VW + c * P + q];
+            out[(d0 + t) * ors + (int64_t)(lm + c) * ocs] = sum;
+          }
     }
-    if (r)
-      for (int t0 = 0; t0 < nd; t0 += 4) {
-        int nd4 = nd - t0 >= 4 ? 4 : 1;
-        FN(atb_rem)(r, nd4, m, a + (d0 + t0) * lda, lda, z + (int64_t)lm * ldz, ldz, res);
-        for (int t = 0; t < nd4; t++)
-          for (int c = 0; c < r; c++) out[(d0 + t0 + t) * ors + (int64_t)(lm + c) * ocs] = res[t * 4 + c];
-      }
     d0 += nd;
   }
 }
