@@ -8,8 +8,11 @@
  *   VSEL(k, v) (v where k, else 0), VCOUNT(k) (set lanes)
  *   AB_RV, AB_CW  the A*B register tile: AB_RV vectors of rows by AB_CW columns
  *   ATB_NV, ATB_ND the A^T*Z register tile: ATB_NV vectors of Z columns by ATB_ND columns of A
+ *   ATB_REM, VBCASTP(p, P)  whether A^T*Z packs a leftover of Z columns P rows to a vector, and
+ *                the load of A's rows p[0..P) repeated across the vector (see FN(atb_tile))
  * Register budget: A*B holds AB_RV*AB_CW accumulators, AB_RV A vectors and one broadcast;
- * A^T*Z holds ATB_NV*ATB_ND accumulators, ATB_NV Z vectors and one broadcast. */
+ * A^T*Z holds ATB_NV*ATB_ND (+ ATB_ND with a leftover) accumulators, ATB_NV Z vectors and one
+ * broadcast. */
 
 #define AB_RB (AB_RV * VW) /* rows of one A*B tile */
 #define AB_DC 16 /* columns of A per chunk (12-16 measured best; 32 leaves A's rows to L2) */
