@@ -81,31 +81,6 @@ static void colstats_portable(int64_t m, const double *col, double *out) {
   ((P) == 2 ? _mm512_castps_pd(_mm512_broadcast_f32x4(_mm_castpd_ps(_mm_loadu_pd(p)))) \
             : (P) == 4 ? _mm512_broadcast_f64x4(_mm256_loadu_pd(p)) : _mm512_loadu_pd(p))
 #include "solvers/kernels_tmpl.h"
-#undef FN
-#undef V
-#undef VW
-#undef M
-#undef VMASK
-#undef VZERO
-#undef VLOAD
-#undef VLOADM
-#undef VSTORE
-#undef VSTOREM
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VSUB
-#undef VHSUM
-#undef VORD
-#undef VMAND
-#undef VSEL
-#undef VCOUNT
-#undef AB_RV
-#undef AB_CW
-#undef ATB_NV
-#undef ATB_ND
-#undef ATB_REM
-#undef VBCASTP
 #pragma GCC pop_options
 
 /* ---- AVX2 + FMA: 2 x 6 and 3 x 4 tiles (12 accumulators) ------------------------ */
@@ -145,31 +120,6 @@ static inline __m256i avx2_mask(int r) {
 #define ATB_REM 0 /* the 16 registers are spent on the panel */
 #define VBCASTP(p, P) VBCAST(p)
 #include "solvers/kernels_tmpl.h"
-#undef FN
-#undef V
-#undef VW
-#undef M
-#undef VMASK
-#undef VZERO
-#undef VLOAD
-#undef VLOADM
-#undef VSTORE
-#undef VSTOREM
-#undef VBCAST
-#undef VFMA
-#undef VADD
-#undef VSUB
-#undef VHSUM
-#undef VORD
-#undef VMAND
-#undef VSEL
-#undef VCOUNT
-#undef AB_RV
-#undef AB_CW
-#undef ATB_NV
-#undef ATB_ND
-#undef ATB_REM
-#undef VBCASTP
 #pragma GCC pop_options
 #endif
 

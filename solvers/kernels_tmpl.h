@@ -1,5 +1,5 @@
 /* The tall-skinny kernels written once over a small vector vocabulary; solvers/kernels.c
- * includes this file once per instruction set after defining:
+ * includes this file once per instruction set after defining (and the file undefines them):
  *   FN(x)        name mangling for this instruction set
  *   V, VW        the vector type and its number of doubles
  *   M            a row mask type; VMASK(r) keeps the first r (1..VW) lanes
@@ -326,3 +326,29 @@ static void FN(colstats)(int64_t m, const double *col, const double *pf, double 
 
 #undef AB_RB
 #undef AB_DC
+/* the vocabulary is consumed: the next instruction set defines its own */
+#undef FN
+#undef V
+#undef VW
+#undef M
+#undef VMASK
+#undef VZERO
+#undef VLOAD
+#undef VLOADM
+#undef VSTORE
+#undef VSTOREM
+#undef VBCAST
+#undef VFMA
+#undef VADD
+#undef VSUB
+#undef VHSUM
+#undef VORD
+#undef VMAND
+#undef VSEL
+#undef VCOUNT
+#undef AB_RV
+#undef AB_CW
+#undef ATB_NV
+#undef ATB_ND
+#undef ATB_REM
+#undef VBCASTP
