@@ -31,19 +31,25 @@ static void atb_portable(int64_t m, int64_t n, int l, const double *a, int64_t l
     }
 }
 
-static void colstats_portable(int64_t m, const double *col, double *out) {
-  double c = 0, s = 0, q = 0;
-  for (int64_t i = 0; i < m; i++)
-    if (col[i] == col[i]) {
-      c += 1;
-      s += col[i];
-    }
-  double mu = c > 0 ? s / c : 0.0;
-  for (int64_t i = 0; i < m; i++)
-    if (col[i] == col[i]) q += (col[i] - mu) * (col[i] - mu);
-  out[0] = c;
+/* with absent rows (present[i] == 0) left out; four independent partial sums per sweep */
+static void colstats_portable(int64_t m, const double *col, const unsigned char *present,
+                              double *out) {
+  double c[4] = {0, 0, 0, 0}, s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
+  for (int64_t i = 0; i < m; i++) {
+    double y = col[i];
+    int ok = (!present || present[i]) && y == y;
+    c[i & 3] += ok;
+    s[i & 3] += ok ? y : 0.0;
+  }
+  double n = (c[0] + c[1]) + (c[2] + c[3]);
+  double mu = n > 0 ? ((s[0] + s[1]) + (s[2] + s[3])) / n : 0.0;
+  for (int64_t i = 0; i < m; i++) {
+    double y = col[i], d = y - mu;
+    q[i & 3] += (!present || present[i]) && y == y ? d * d : 0.0;
+  }
+  out[0] = n;
   out[1] = mu;
-  out[2] = q;
+  out[2] = (q[0] + q[1]) + (q[2] + q[3]);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -170,7 +176,7 @@ void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t 
                           const double *b, int64_t brs, int64_t bcs, double *out, int64_t ldo,
                           double *stats) {
   if (m <= 0 || n <= 0 || l <= 0) {
-    if (stats && n > 0) strata_colstats(m, n, a, lda, stats);
+    if (stats && n > 0) strata_colstats(m, n, a, lda, NULL, stats);
     return;
   }
 #ifdef HAVE_X86
@@ -186,7 +192,7 @@ void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t 
   }
 #endif
   ab_portable(m, n, l, a, lda, b, brs, bcs, out, ldo);
-  if (stats) strata_colstats(m, n, a, lda, stats);
+  if (stats) strata_colstats(m, n, a, lda, NULL, stats);
 }
 
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
@@ -216,12 +222,13 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
   atb_portable(m, n, l, a, lda, z, ldz, out, ors, ocs);
 }
 
-void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda, double *out) {
+void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda,
+                     const unsigned char *present, double *out) {
   for (int64_t j = 0; j < n; j++) {
     const double *col = a + j * lda;
 #ifdef HAVE_X86
     const double *next = j + 1 < n ? col + lda : NULL;
-    int s = isa();
+    int s = present ? ISA_PORTABLE : isa();
     if (s == ISA_AVX512) {
       colstats_avx512(m, col, next, out + 3 * j);
       continue;
@@ -231,6 +238,6 @@ void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda, double 
       continue;
     }
 #endif
-    colstats_portable(m, col, out + 3 * j);
+    colstats_portable(m, col, present, out + 3 * j);
   }
 }

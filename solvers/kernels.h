@@ -25,9 +25,11 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
                      int64_t ldz, double *out, int64_t ors, int64_t ocs);
 
 /* For each column j < n of A (m x n, ld lda): out[3j], out[3j+1], out[3j+2] = count, mean and
- * sum of squared deviations from the mean of its non-NaN entries.  One pass over A at memory
- * speed (each column is swept twice, the second time in cache). */
-void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda, double *out);
+ * sum of squared deviations from the mean of its non-NaN entries in the rows with present[i]
+ * != 0 (present NULL: every row).  One pass over A at memory speed (each column is swept twice,
+ * the second time in cache; vectorised when present is NULL). */
+void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda,
+                     const unsigned char *present, double *out);
 
 /* Which instruction set the kernels use: "avx512", "avx2" or "portable". */
 const char *strata_kernels_isa(void);

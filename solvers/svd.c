@@ -496,41 +496,6 @@ struct missing {
   int64_t *idx;   /* [n] local column-major positions */
 };
 
-/* Count, mean and sum of squared deviations of the observed entries (present row, not NaN) of
- * one column, for a rank with absent rows (the all-present case is strata_colstats): two
- * sweeps, the second in cache, four independent partial sums each. */
-static void column_stats(const double *col, const unsigned char *present, int64_t m, double *out) {
-  double c[4] = {0, 0, 0, 0}, s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 4 <= m; i += 4)
-    for (int u = 0; u < 4; u++) {
-      double y = col[i + u];
-      int ok = present[i + u] && y == y;
-      c[u] += ok;
-      s[u] += ok ? y : 0.0;
-    }
-  for (; i < m; i++) {
-    double y = col[i];
-    int ok = present[i] && y == y;
-    c[0] += ok;
-    s[0] += ok ? y : 0.0;
-  }
-  double n = (c[0] + c[1]) + (c[2] + c[3]);
-  double mu = n > 0 ? ((s[0] + s[1]) + (s[2] + s[3])) / n : 0.0;
-  for (i = 0; i + 4 <= m; i += 4)
-    for (int u = 0; u < 4; u++) {
-      double y = col[i + u], d = y - mu;
-      q[u] += present[i + u] && y == y ? d * d : 0.0;
-    }
-  for (; i < m; i++) {
-    double y = col[i], d = y - mu;
-    q[0] += present[i] && y == y ? d * d : 0.0;
-  }
-  out[0] = n;
-  out[1] = mu;
-  out[2] = (q[0] + q[1]) + (q[2] + q[3]);
-}
-
 /* Collective over colcomm: feature statistics of view m over the observed entries of present
  * rows -- count, mean and sum of squared deviations, per rank in one sweep (a column is
  * contiguous, so its second look is in cache) and combined over grid rows with Chan et al.'s
@@ -550,11 +515,9 @@ static int preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, mis
   STRATA_CALLOC(dirty, LD(n));
   for (int64_t i = 0; i < mloc; i++) nabs_loc += !v->present[i];
   if (nabs_loc == 0 && pre) memcpy(loc, pre, sizeof(double) * 3 * (size_t)n);
-  else if (nabs_loc == 0) strata_colstats(mloc, n, v->a, mloc, loc);
-  for (int64_t j = 0; j < n; j++) {
-    if (nabs_loc > 0) column_stats(v->a + j * mloc, v->present, mloc, loc + 3 * j);
+  else strata_colstats(mloc, n, v->a, mloc, nabs_loc ? v->present : NULL, loc);
+  for (int64_t j = 0; j < n; j++)
     dirty[j] = loc[3 * j] + (double)nabs_loc < (double)mloc || nabs_loc > 0;
-  }
   npres = mloc - nabs_loc;
   if (nr > 1) {
     STRATA_CHECK(check_count(3 * n * nr, "the feature statistics"));

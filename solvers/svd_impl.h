@@ -31,7 +31,9 @@ typedef struct svd_op {
 } svd_op_t;
 
 /* Collective over rowcomm: Y (mloc x l, ld max(1,mloc)) = A X, X (ntot x l, ld max(1,ntot)).
- * tmp holds ntot*l doubles. */
+ * tmp holds ntot*l doubles (T = w S^-1 X on return).  While op->defer_stats is set it only forms
+ * the local uncentred product and the statistics, and is not collective (svd_randomized then
+ * completes it). */
 int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
 /* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);

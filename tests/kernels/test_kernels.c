@@ -46,7 +46,7 @@ static void one_case(const char *isa, int64_t m, int64_t n, int l, int rowmajor)
   if (rowmajor) strata_tsmm_ab(m, n, l, a, lda, b, brs, bcs, o1, ldo);
   else {
     strata_tsmm_ab_stats(m, n, l, a, lda, b, brs, bcs, o1, ldo, st1);
-    strata_colstats(m, n, a, lda, st2);
+    strata_colstats(m, n, a, lda, NULL, st2);
     T_CHECK(memcmp(st1, st2, sizeof(double) * (size_t)(3 * n)) == 0,
             "%s %lld x %lld l %d: statistics from the product differ from strata_colstats", isa,
             (long long)m, (long long)n, l);
@@ -89,17 +89,34 @@ static void colstats_case(const char *isa, int64_t m, int nan_every) {
   for (int64_t i = 0; i < m; i++)
     if (!isnan(col[i])) q += (col[i] - mu) * (col[i] - mu);
   double st[6] = {-1, -1, -1, -1, -1, -1};
-  strata_colstats(m, 1, col, m, st);
+  strata_colstats(m, 1, col, m, NULL, st);
   /* the same column twice at ld m+1 (the second shifted by one element): identical results */
   double *two = malloc(sizeof(double) * (size_t)(2 * m + 2));
   memcpy(two, col, sizeof(double) * (size_t)m);
   two[m] = -7.0;
   memcpy(two + m + 1, col, sizeof(double) * (size_t)m);
   double st2[6];
-  strata_colstats(m, 2, two, m + 1, st2);
+  strata_colstats(m, 2, two, m + 1, NULL, st2);
   T_CHECK(memcmp(st, st2, 3 * sizeof(double)) == 0 && memcmp(st, st2 + 3, 3 * sizeof(double)) == 0,
           "%s colstats m %lld: two columns differ from one", isa, (long long)m);
   free(two);
+  /* rows marked absent are left out exactly as if they were NaN */
+  if (m > 0) {
+    unsigned char *pres = malloc((size_t)m);
+    double *nanned = malloc(sizeof(double) * (size_t)m), sp[3], sn[3];
+    for (int64_t i = 0; i < m; i++) {
+      pres[i] = i % 5 != 2;
+      nanned[i] = pres[i] ? col[i] : NAN;
+    }
+    strata_colstats(m, 1, col, m, pres, sp);
+    strata_colstats(m, 1, nanned, m, NULL, sn);
+    T_CHECK(sp[0] == sn[0] && fabs(sp[1] - sn[1]) <= 1e-13 * (1 + fabs(sn[1])) &&
+                fabs(sp[2] - sn[2]) <= 1e-12 * (1 + sn[2]),
+            "%s colstats m %lld: absent rows %g %.17g %.17g vs NaN rows %g %.17g %.17g", isa,
+            (long long)m, sp[0], sp[1], sp[2], sn[0], sn[1], sn[2]);
+    free(pres);
+    free(nanned);
+  }
   double cnt = st[0], mean = st[1], m2 = st[2];
   T_CHECK(cnt == (double)c && fabs(mean - (double)mu) <= 1e-13 * (1 + fabsl(mu)) &&
               fabs(m2 - (double)q) <= 1e-12 * (1 + (double)q),
