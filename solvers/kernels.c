@@ -195,8 +195,38 @@ void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t 
   if (stats) strata_colstats(m, n, a, lda, NULL, stats);
 }
 
-void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
-                     int64_t ldz, double *out, int64_t ors, int64_t ocs) {
+void strata_zpack_init(strata_zpack_t *zp, int64_t m, int l, const double *z, int64_t ldz) {
+  zp->m = m;
+  zp->l = l;
+  zp->z = z;
+  zp->ldz = ldz;
+  zp->buf = NULL;
+  zp->isa = ISA_PORTABLE;
+#ifdef HAVE_X86
+  int s = isa();
+  if (s != ISA_PORTABLE && m > 0 && l > 0) {
+    int pw = s == ISA_AVX512 ? 24 : 12;
+    /* Z packed row-wise in panels of 24 (AVX-512) or 12 (AVX2) columns, then the leftover
+     * columns (kernels_tmpl.h): ceil(m / P) groups of 8 lanes, P >= 2 */
+    size_t bytes = sizeof(double) * ((size_t)m * (size_t)((l + pw - 1) / pw * pw) + 4 * ((size_t)m + 8));
+    if ((zp->buf = aligned_alloc(64, (bytes + 63) / 64 * 64))) {
+      zp->isa = s;
+      if (s == ISA_AVX512) atb_pack_avx512(m, l, z, ldz, zp->buf);
+      else atb_pack_avx2(m, l, z, ldz, zp->buf);
+    }
+  }
+#endif
+}
+
+void strata_zpack_free(strata_zpack_t *zp) {
+  free(zp->buf);
+  zp->buf = NULL;
+}
+
+void strata_tsmm_atb_packed(const strata_zpack_t *zp, int64_t n, const double *a, int64_t lda,
+                            double *out, int64_t ors, int64_t ocs) {
+  int64_t m = zp->m;
+  int l = zp->l;
   if (n <= 0 || l <= 0) return;
   if (m <= 0) {
     for (int64_t d = 0; d < n; d++)
@@ -204,22 +234,25 @@ void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, 
     return;
   }
 #ifdef HAVE_X86
-  int s = isa();
-  if (s != ISA_PORTABLE) {
-    int pw = s == ISA_AVX512 ? 24 : 12;
-    /* Z packed row-wise in panels of 24 (AVX-512) or 12 (AVX2) columns, then the leftover
-     * columns (kernels_tmpl.h): ceil(m / P) groups of 8 lanes, P >= 2 */
-    size_t bytes = sizeof(double) * ((size_t)m * (size_t)((l + pw - 1) / pw * pw) + 4 * ((size_t)m + 8));
-    double *zp = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    if (zp) {
-      if (s == ISA_AVX512) atb_avx512(m, n, l, a, lda, z, ldz, out, ors, ocs, zp);
-      else atb_avx2(m, n, l, a, lda, z, ldz, out, ors, ocs, zp);
-      free(zp);
-      return;
-    }
+  if (zp->isa == ISA_AVX512) {
+    atb_avx512(m, n, l, a, lda, zp->buf, out, ors, ocs);
+    return;
+  }
+  if (zp->isa == ISA_AVX2) {
+    atb_avx2(m, n, l, a, lda, zp->buf, out, ors, ocs);
+    return;
   }
 #endif
-  atb_portable(m, n, l, a, lda, z, ldz, out, ors, ocs);
+  atb_portable(m, n, l, a, lda, zp->z, zp->ldz, out, ors, ocs);
+}
+
+void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
+                     int64_t ldz, double *out, int64_t ors, int64_t ocs) {
+  strata_zpack_t zp;
+  strata_zpack_init(&zp, n > 0 ? m : 0, l, z, ldz);
+  zp.m = m;
+  strata_tsmm_atb_packed(&zp, n, a, lda, out, ors, ocs);
+  strata_zpack_free(&zp);
 }
 
 void strata_colstats(int64_t m, int64_t n, const double *a, int64_t lda,

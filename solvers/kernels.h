@@ -24,6 +24,21 @@ void strata_tsmm_ab_stats(int64_t m, int64_t n, int l, const double *a, int64_t 
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
                      int64_t ldz, double *out, int64_t ors, int64_t ocs);
 
+/* Z (m x l, column-major, ld ldz) packed once for several strata_tsmm_atb_packed calls, e.g. over
+ * column blocks of one A.  Keeps a pointer to z (read again only by the portable kernel, which
+ * is also the fallback when the packing buffer cannot be allocated).  Not collective. */
+typedef struct strata_zpack {
+  int64_t m, ldz;
+  int l, isa;
+  const double *z;
+  double *buf;
+} strata_zpack_t;
+void strata_zpack_init(strata_zpack_t *zp, int64_t m, int l, const double *z, int64_t ldz);
+void strata_zpack_free(strata_zpack_t *zp);
+/* strata_tsmm_atb with a packed Z: out[d*ors + j*ocs] = (A^T Z)[d, j], A m x n (ld lda). */
+void strata_tsmm_atb_packed(const strata_zpack_t *zp, int64_t n, const double *a, int64_t lda,
+                            double *out, int64_t ors, int64_t ocs);
+
 /* For each column j < n of A (m x n, ld lda): out[3j], out[3j+1], out[3j+2] = count, mean and
  * sum of squared deviations from the mean of its non-NaN entries in the rows with present[i]
  * != 0 (present NULL: every row).  One pass over A at memory speed (each column is swept twice,

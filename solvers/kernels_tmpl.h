@@ -233,15 +233,23 @@ static void FN(atb_panel)(int nv, int nd, int P, int64_t m, const double *a, int
 #undef ATB_CASE
 }
 
+/* The A^T Z panel layout for l columns: r leftover columns P rows to a vector (r = P = 0: none),
+ * lm = l - r columns in npan panels of ATB_NV * VW. */
+static inline void FN(atb_shape)(int l, int *r, int *P, int *lm, int *npan) {
+  const int pw = ATB_NV * VW;
+  *r = ATB_REM ? l % VW : 0;
+  if (*r > VW / 2) *r = 0;                       /* more than half a vector: pad it */
+  *P = *r ? VW / (*r == 3 ? 4 : *r) : 0;         /* rows per leftover vector */
+  *lm = l - *r;
+  *npan = (*lm + pw - 1) / pw;
+}
+
 /* zp: m * npanels * ATB_NV * VW doubles plus ceil(m / P) * VW <= 4 (m + 8) for the leftover,
  * aligned to the vector */
-static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
-                    int64_t ldz, double *out, int64_t ors, int64_t ocs, double *zp) {
-  const int pw = ATB_NV * VW; /* columns of Z per panel */
-  int r = ATB_REM ? l % VW : 0;
-  if (r > VW / 2) r = 0;                         /* more than half a vector: pad it */
-  int P = r ? VW / (r == 3 ? 4 : r) : 0;         /* rows per leftover vector */
-  int lm = l - r, npan = (lm + pw - 1) / pw;
+static void FN(atb_pack)(int64_t m, int l, const double *z, int64_t ldz, double *zp) {
+  const int pw = ATB_NV * VW;
+  int r, P, lm, npan;
+  FN(atb_shape)(l, &r, &P, &lm, &npan);
   for (int p = 0; p < npan; p++) {
     double *zq = zp + (int64_t)p * m * pw;
     int j0 = p * pw, w = lm - j0 < pw ? lm - j0 : pw;
@@ -258,6 +266,15 @@ static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
         int c = q / P;
         zr[g * VW + q] = row < m && c < r ? z[row + (int64_t)(lm + c) * ldz] : 0.0;
       }
+}
+
+/* out = A^T Z with Z packed by FN(atb_pack) */
+static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *zp,
+                    double *out, int64_t ors, int64_t ocs) {
+  const int pw = ATB_NV * VW; /* columns of Z per panel */
+  int r, P, lm, npan;
+  FN(atb_shape)(l, &r, &P, &lm, &npan);
+  const double *zr = zp + (int64_t)npan * m * pw;
   double res[ATB_ND * ATB_NV * VW] __attribute__((aligned(64)));
   double rres[ATB_ND * VW] __attribute__((aligned(64)));
   int nsteps = npan > 0 ? npan : 1; /* l < VW/2: the leftover alone, in one nv = 0 tile */

@@ -28,6 +28,7 @@ typedef struct svd_op {
   double *defer_stats;    /* [3 ntot] count, mean, m2 per local feature, or NULL */
   double *view_ss;        /* [nviews] the preprocessing's ||A_m||_F^2 / w_m^2 */
   int64_t n_empty;        /* features without an observed value */
+  int data_passes;        /* sweeps over the data so far: products and preprocessing */
 } svd_op_t;
 
 /* Collective over rowcomm: Y (mloc x l, ld max(1,mloc)) = A X, X (ntot x l, ld max(1,ntot)).
@@ -37,6 +38,11 @@ typedef struct svd_op {
 int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
 /* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
+
+/* Collective over rowcomm, on a grid with one process row only: Y (mloc x l) = A A^T Q and
+ * X (ntot x l) = A^T Q in one pass over the data -- each column block of A is read from memory
+ * for A^T Q and multiplied again from cache for A (A^T Q).  tmp as in svd_op_apply. */
+int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X, double *tmp);
 
 /* Collective over comm: in-place QR of the m x l block A (ld lda) whose rows, stacked over the
  * ranks of comm in rank order, form a tall matrix: A becomes this rank's rows of Q and R

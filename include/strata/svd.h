@@ -99,6 +99,10 @@ typedef struct strata_svd_result {
   int impute_iters;        /* soft-impute refits done (0 for mean imputation) */
   double impute_change;    /* last relative change of the imputed values */
   int impute_converged;    /* 1 if impute_change < impute_tol (soft-impute) */
+  int data_passes;         /* sweeps over the whole local data: the statistics pass (unless it
+                              rode on the first product), MFA weight passes and the products
+                              (randomized: 2q+2, or q+2 on a grid with one process row, where
+                              both products of a power iteration share a pass) */
 } strata_svd_result_t;
 
 /* Collective over the grid of the views.  Compute the top-k SVD of the joint operator A above.

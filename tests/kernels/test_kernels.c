@@ -70,6 +70,20 @@ static void one_case(const char *isa, int64_t m, int64_t n, int l, int rowmajor)
   T_CHECK(e1 <= 1e-12 && e2 <= 1e-12,
           "%s %s %lld x %lld, l = %d: A*B err %.3g, A^T*Z err %.3g (padding must stay %.1f)", isa,
           rowmajor ? "rows" : "columns", (long long)m, (long long)n, l, e1, e2, PAD);
+  /* one packing of Z reused over two column blocks (svd's fused pass): the same sums, each column
+   * accumulated in the same order whichever tile it falls in */
+  strata_zpack_t zp;
+  strata_zpack_init(&zp, m, l, z, ldz);
+  double *x3 = malloc(sizeof(double) * (size_t)(ldx * l));
+  for (int64_t i = 0; i < ldx * l; i++) x3[i] = PAD;
+  int64_t h = n / 2 + (n > 2); /* uneven halves */
+  strata_tsmm_atb_packed(&zp, h, a, lda, x3, ors, ocs);
+  strata_tsmm_atb_packed(&zp, n - h, a + h * lda, lda, x3 + h * ors, ors, ocs);
+  strata_zpack_free(&zp);
+  T_CHECK(memcmp(x1, x3, sizeof(double) * (size_t)(ldx * l)) == 0,
+          "%s %lld x %lld, l = %d: packed A^T*Z over blocks %lld + %lld differs", isa, (long long)m,
+          (long long)n, l, (long long)h, (long long)(n - h));
+  free(x3);
   free(a); free(b); free(bc); free(o1); free(o2); free(z); free(x1); free(x2); free(ref);
 }
 
