@@ -175,10 +175,10 @@ static const char *mname(int m) { return strata_svd_method_name(m); }
 
 /* Method `method` on one view, PCA, against dgesdd of the explicitly centred matrix, on every
  * grid shape; and against the 1 x 1 grid on rank 0. */
-static void test_vs_lapack(int method, int scale, double tol_s, double tol_angle) {
+static void test_vs_lapack(int method, int scale, double decay, double tol_s, double tol_angle) {
   int64_t N = 37, D = 53;
   int k = 5;
-  double *A = make_matrix(N, D, 7, 0.5, 30);
+  double *A = make_matrix(N, D, 7, decay, 30);
   strata_svd_opts_t o;
   strata_svd_opts_default(&o);
   o.k = k; o.method = method; o.scale = scale; o.nb = 8; o.power_iters = 2; o.oversample = 10;
@@ -597,8 +597,11 @@ int main(int argc, char **argv) {
   int all = strcmp(what, "all") == 0;
   if (all || strcmp(what, "randomized") == 0) {
     /* decaying spectrum (10 * 0.5^r): q = 2 power iterations give sigma_1..k to 1e-6 */
-    test_vs_lapack(STRATA_SVD_RANDOMIZED, 0, 1e-6, 1e-5);
-    test_vs_lapack(STRATA_SVD_RANDOMIZED, 1, 1e-6, 1e-5);
+    test_vs_lapack(STRATA_SVD_RANDOMIZED, 0, 0.5, 1e-6, 1e-5);
+    test_vs_lapack(STRATA_SVD_RANDOMIZED, 1, 0.5, 1e-6, 1e-5);
+    /* steep (10 * 0.2^r: sigma_15 / sigma_1 = 6e-11, below sqrt(eps)): the sketch's last columns
+     * are lost to rounding in the fused A (A^T Q) passes of one-row grids, not the top k */
+    test_vs_lapack(STRATA_SVD_RANDOMIZED, 0, 0.2, 1e-6, 1e-5);
     test_implicit_centring(STRATA_SVD_RANDOMIZED);
     test_mfa(STRATA_SVD_RANDOMIZED);
     test_missing(STRATA_SVD_RANDOMIZED);
@@ -609,7 +612,7 @@ int main(int argc, char **argv) {
     test_deferred_stats();
   }
   if (all || strcmp(what, "exact") == 0) {
-    test_vs_lapack(STRATA_SVD_EXACT, 0, 1e-12, 1e-10);
+    test_vs_lapack(STRATA_SVD_EXACT, 0, 0.5, 1e-12, 1e-10);
     test_implicit_centring(STRATA_SVD_EXACT);
     test_mfa(STRATA_SVD_EXACT);
     test_missing(STRATA_SVD_EXACT);
@@ -617,7 +620,7 @@ int main(int argc, char **argv) {
   }
   if (all || strcmp(what, "gram") == 0) {
     /* the Gram matrix squares the condition number: sigma_k / sigma_1 = 1/16 here */
-    test_vs_lapack(STRATA_SVD_GRAM, 0, 1e-11, 1e-9);
+    test_vs_lapack(STRATA_SVD_GRAM, 0, 0.5, 1e-11, 1e-9);
     test_mfa(STRATA_SVD_GRAM);
     test_missing(STRATA_SVD_GRAM);
     test_tiny(STRATA_SVD_GRAM, 1e-11);
