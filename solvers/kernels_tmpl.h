@@ -300,45 +300,62 @@ static void FN(atb)(int64_t m, int64_t n, int l, const double *a, int64_t lda, c
 
 /* Count, mean and sum of squared deviations of the non-NaN entries of one column: two sweeps,
  * the second in cache; the first also prefetches the column at pf (NULL: none), which keeps a
- * second stream in flight (one stream alone reads at about 60% of the STREAM bandwidth). */
+ * second stream in flight (one stream alone reads at about 60% of the STREAM bandwidth).
+ * A column without NaN (its plain sum is finite) takes sweeps without masks or counts: the
+ * masked sweeps ran at 7 elements/ns in cache, a third of the A*B chunk's time they summarise.
+ * Both routes do the same additions in the same order on such a column. */
 static void FN(colstats)(int64_t m, const double *col, const double *pf, double *out) {
-  V s0 = VZERO(), s1 = VZERO(), q0 = VZERO(), q1 = VZERO();
-  int64_t c = 0, i = 0;
-  for (; i + 2 * VW <= m; i += 2 * VW) {
-    if (pf) {
-      _mm_prefetch((const char *)(pf + i), _MM_HINT_T0);
-      _mm_prefetch((const char *)(pf + i + 8), _MM_HINT_T0);
+  V s[4] = {VZERO(), VZERO(), VZERO(), VZERO()}, q[4] = {VZERO(), VZERO(), VZERO(), VZERO()};
+  int64_t c = 0, i = 0, m4 = m / (4 * VW) * (4 * VW);
+  for (; i < m4; i += 4 * VW) {
+    if (pf)
+#pragma GCC unroll 4
+      for (int u = 0; u < 4 * VW; u += 8) _mm_prefetch((const char *)(pf + i + u), _MM_HINT_T0);
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; u++) s[u] = VADD(s[u], VLOAD(col + i + u * VW));
+  }
+  for (; i < m; i += VW) s[0] = VADD(s[0], VLOADM(col + i, VMASK(m - i < VW ? (int)(m - i) : VW)));
+  double sum = VHSUM(VADD(VADD(s[0], s[1]), VADD(s[2], s[3])));
+  int masked = !(sum - sum == 0.0); /* NaN or infinite: count the observed entries */
+  if (masked) {
+    for (int u = 0; u < 4; u++) s[u] = VZERO();
+    for (i = 0; i < m4; i += 4 * VW)
+#pragma GCC unroll 4
+      for (int u = 0; u < 4; u++) {
+        V y = VLOAD(col + i + u * VW);
+        M k = VORD(y);
+        c += VCOUNT(k);
+        s[u] = VADD(s[u], VSEL(k, y));
+      }
+    for (; i < m; i += VW) {
+      M t = VMASK(m - i < VW ? (int)(m - i) : VW);
+      V y = VLOADM(col + i, t);
+      M k = VMAND(VORD(y), t);
+      c += VCOUNT(k);
+      s[0] = VADD(s[0], VSEL(k, y));
     }
-    V y0 = VLOAD(col + i), y1 = VLOAD(col + i + VW);
-    M k0 = VORD(y0), k1 = VORD(y1);
-    c += VCOUNT(k0) + VCOUNT(k1);
-    s0 = VADD(s0, VSEL(k0, y0));
-    s1 = VADD(s1, VSEL(k1, y1));
+    sum = VHSUM(VADD(VADD(s[0], s[1]), VADD(s[2], s[3])));
+  } else {
+    c = m;
   }
-  for (; i < m; i += VW) {
-    M t = VMASK(m - i < VW ? (int)(m - i) : VW);
-    V y = VLOADM(col + i, t);
-    M k = VMAND(VORD(y), t);
-    c += VCOUNT(k);
-    s0 = VADD(s0, VSEL(k, y));
-  }
-  double mu = c > 0 ? VHSUM(VADD(s0, s1)) / (double)c : 0.0;
+  double mu = c > 0 ? sum / (double)c : 0.0;
   V vmu = VBCAST(&mu);
-  for (i = 0; i + 2 * VW <= m; i += 2 * VW) {
-    V y0 = VLOAD(col + i), y1 = VLOAD(col + i + VW);
-    V d0 = VSEL(VORD(y0), VSUB(y0, vmu)), d1 = VSEL(VORD(y1), VSUB(y1, vmu));
-    q0 = VFMA(d0, d0, q0);
-    q1 = VFMA(d1, d1, q1);
-  }
+  for (i = 0; i < m4; i += 4 * VW)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; u++) {
+      V d = VSUB(VLOAD(col + i + u * VW), vmu);
+      if (masked) d = VSEL(VORD(d), d);
+      q[u] = VFMA(d, d, q[u]);
+    }
   for (; i < m; i += VW) {
     M t = VMASK(m - i < VW ? (int)(m - i) : VW);
     V y = VLOADM(col + i, t);
     V d = VSEL(VMAND(VORD(y), t), VSUB(y, vmu));
-    q0 = VFMA(d, d, q0);
+    q[0] = VFMA(d, d, q[0]);
   }
   out[0] = (double)c;
   out[1] = mu;
-  out[2] = VHSUM(VADD(q0, q1));
+  out[2] = VHSUM(VADD(VADD(q[0], q[1]), VADD(q[2], q[3])));
 }
 
 #undef AB_RB

@@ -59,7 +59,7 @@ int strata_svd_choose_method(int64_t N, int64_t D, int k, int p, int nviews, cha
   int64_t l = (int64_t)k + p;
   int method;
   char buf[200];
-  /* A sketch of l columns costs about 2(q+1) passes over the data; a dense solver costs
+  /* A sketch of l columns costs q+2 to 2q+2 passes over the data; a dense solver costs
    * O(N D min(N,D)).  When l is a sizeable fraction of min(N,D), or min(N,D) is small, the dense
    * solvers cost about the same and are exact. */
   if (mn <= 256 || 2 * l >= mn) {

@@ -30,7 +30,10 @@
  * (solvers/kernels.h).  Without scaling, MFA or soft-impute, and with every sample present in
  * every view, the statistics pass of the preprocessing rides on the first product (each chunk of
  * the data is summarised while it is in cache; a NaN found there is imputed and the product
- * taken again), so the whole solve reads the data 2q+2 times.  Exact:
+ * taken again), so the whole solve reads the data 2q+2 times.  On a grid with one process row
+ * (every rank holds whole columns: the default for wide data) a power iteration's two products
+ * share one pass, A (A^T Q) by column blocks read once from memory and again from cache, and
+ * the solve reads the data q+2 times.  Exact:
  * ScaLAPACK pdgesvd on a block-cyclic copy (centred, scaled and weighted in that copy), U from
  * it and V = A^T U S^-1 by one pass of the implicit operator.  Gram: G = sum_m A_m A_m^T by
  * pdsyrk on one view's block-cyclic copy at a time, pdsyevd, then V as for exact (accurate for
