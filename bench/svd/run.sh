@@ -36,7 +36,9 @@ for f in sorted(glob.glob(os.path.join(d, "*.txt"))):
             continue
         if w[0] == "stream_triad_GBps": r["bw"] = float(w[1])
         elif w[0] == "dgemm_peak_GFps": r["peak"] = float(w[1])
-        elif w[0] == "randomized": r["rand"][int(w[2])] = float(w[4])
+        elif w[0] == "randomized":
+            r["rand"][int(w[2])] = float(w[4])
+            r.setdefault("passes", {})[int(w[2])] = int(w[w.index("passes") + 1])
         elif w[0] == "bound":
             r["bound"][int(w[2])] = (float(w[4]), float(w[6]), float(w[8]))
             r.setdefault("bwk", {})[int(w[2])] = float(w[12])
@@ -45,15 +47,16 @@ for f in sorted(glob.glob(os.path.join(d, "*.txt"))):
         elif w[0].endswith("_measured"): r[w[0]] = float(w[2])
         elif w[0] == "scaled": r["scaled"] = "%sx%s" % (w[2], w[4])
 print("SVD/PCA benchmark (float64, q = 2 power iterations, p = 10; bound = max(bytes/STREAM, flops/DGEMM peak),")
-print("bytes = (2q+2) passes over the data (the centring statistics ride on the first), flops = (2q+2) 2 N D (k+p);")
+print("bytes = the passes over the data the solve reports (2q+2 products; q+2 passes on a grid with one process row,")
+print("where a power iteration's two products share one; the centring statistics ride on the first), flops = (2q+2) 2 N D (k+p);")
 print(" GB/s and GF/s: the better of the measurements just before and just after each randomized run)")
-print("%-14s %2s %7s %7s %3s %9s %9s %6s %10s %10s %10s %9s" % ("size", "np", "GB/s", "GF/s", "k", "rand s", "bound s", "ratio",
+print("%-14s %2s %7s %7s %3s %6s %9s %9s %6s %10s %10s %10s %9s" % ("size", "np", "GB/s", "GF/s", "k", "passes", "rand s", "bound s", "ratio",
       "exact s*", "pdgesvd s*", "dgesdd s*", "pdg/rand"))
 for (N, D, np), r in sorted(res.items()):
     for k in sorted(r["rand"]):
         t = r["rand"][k]; b = r["bound"][k][0]
-        print("%-14s %2d %7.1f %7.1f %3d %9.3f %9.3f %6.2f %10.1f %10.1f %10.1f %9.1f" % (
-            "%dx%d" % (N, D), np, r["bwk"][k], r["peakk"][k], k, t, b, t / b, r.get("exact_extrapolated", float("nan")),
+        print("%-14s %2d %7.1f %7.1f %3d %6d %9.3f %9.3f %6.2f %10.1f %10.1f %10.1f %9.1f" % (
+            "%dx%d" % (N, D), np, r["bwk"][k], r["peakk"][k], k, r["passes"][k], t, b, t / b, r.get("exact_extrapolated", float("nan")),
             r.get("pdgesvd_extrapolated", float("nan")), r.get("dgesdd_extrapolated", float("nan")),
             r.get("pdgesvd_extrapolated", float("nan")) / t))
 print("* extrapolated by N^2 D from a measured run on the scaled matrix:")
