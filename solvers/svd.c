@@ -211,7 +211,8 @@ int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X,
   double *csum = NULL;
   strata_zpack_t zp = {0};
   double t0 = strata_wtime();
-  if (op->grid->nprow != 1) STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: fused product on a grid with %d rows", op->grid->nprow);
+  if (op->grid->nprow != 1)
+    STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: fused product on a grid with %d rows", op->grid->nprow);
   STRATA_CALLOC(csum, l);
   if (op->center)
     for (int c = 0; c < l; c++)
