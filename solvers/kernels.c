@@ -248,9 +248,9 @@ void strata_tsmm_atb_packed(const strata_zpack_t *zp, int64_t n, const double *a
 
 void strata_tsmm_atb(int64_t m, int64_t n, int l, const double *a, int64_t lda, const double *z,
                      int64_t ldz, double *out, int64_t ors, int64_t ocs) {
+  if (n <= 0 || l <= 0) return;
   strata_zpack_t zp;
-  strata_zpack_init(&zp, n > 0 ? m : 0, l, z, ldz);
-  zp.m = m;
+  strata_zpack_init(&zp, m, l, z, ldz);
   strata_tsmm_atb_packed(&zp, n, a, lda, out, ors, ocs);
   strata_zpack_free(&zp);
 }

@@ -352,8 +352,8 @@ static void FN(colstats)(int64_t m, const double *col, const double *pf, double 
   for (i = 0; i < m4; i += 4 * VW)
 #pragma GCC unroll 4
     for (int u = 0; u < 4; u++) {
-      V d = VSUB(VLOAD(col + i + u * VW), vmu);
-      if (masked) d = VSEL(VORD(d), d);
+      V y = VLOAD(col + i + u * VW), d = VSUB(y, vmu);
+      if (masked) d = VSEL(VORD(y), d);
       q[u] = VFMA(d, d, q[u]);
     }
   for (; i < m; i += VW) {

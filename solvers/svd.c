@@ -136,6 +136,20 @@ cleanup:
   return st;
 }
 
+/* Rows o .. o+nb of T (view m's D-side rows) = w S^-1 X: the scaling and weight act on the small
+ * side of a product with A, in a loop the compiler vectorises */
+static void scale_rows(const svd_op_t *op, int m, int64_t o, int64_t nb, int l, const double *X,
+                       double *T) {
+  int64_t ldx = LD(op->ntot);
+  double w = op->w[m];
+  const double *sinv = op->sinv + o;
+  for (int c = 0; c < l; c++) {
+    const double *x = X + c * ldx + o;
+    double *t = T + c * ldx + o;
+    for (int64_t j = 0; j < nb; j++) t[j] = w * sinv[j] * x[j];
+  }
+}
+
 int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
   int64_t ldy = LD(op->mloc), ldx = LD(op->ntot);
   double t0 = strata_wtime();
@@ -144,15 +158,7 @@ int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
     const strata_dmat_t *v = op->views[m];
     int64_t off = op->voff[m], n = v->nloc;
     if (n == 0) continue;
-    /* T = w S^-1 X_m: the scaling and weight act on the small side (a loop the compiler
-     * vectorises) */
-    double w = op->w[m];
-    const double *sinv = op->sinv + off;
-    for (int c = 0; c < l; c++) {
-      const double *x = X + c * ldx + off;
-      double *t = tmp + c * ldx + off;
-      for (int64_t j = 0; j < n; j++) t[j] = w * sinv[j] * x[j];
-    }
+    scale_rows(op, m, off, n, l, X, tmp);
     /* Y += A_m T (solvers/kernels.c: the data block streams once, no packed copy) */
     strata_tsmm_ab_stats(op->mloc, n, l, v->a, op->mloc, tmp + off, 1, ldx, Y, ldy,
                          op->defer_stats ? op->defer_stats + 3 * off : NULL);
@@ -162,29 +168,45 @@ int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp) {
   return op->defer_stats ? STRATA_OK : op_apply_finish(op, l, Y, tmp);
 }
 
+/* csum[c] = 1^T Z[:, c], this rank's partial column sums of an mloc x l block (zeros unless
+ * centring: they only serve the mean's term of A^T Z) */
+static void column_sums(const svd_op_t *op, int l, const double *Z, double *csum) {
+  int64_t ldz = LD(op->mloc);
+  for (int c = 0; c < l; c++) {
+    csum[c] = 0;
+    if (op->center)
+      for (int64_t i = 0; i < op->mloc; i++) csum[c] += Z[c * ldz + i];
+  }
+}
+
+/* Rows o .. o+nb of X (view m's D-side rows) from the raw local product A_m^T Z to A^T Z:
+ * (Y - 1 mu^T)^T Z = Y^T Z - mu (1^T Z), with this grid row's partial column sums, then
+ * w S^-1 (which commutes with the sum over grid rows), in one vectorised sweep */
+static void finish_t_rows(const svd_op_t *op, int m, int64_t o, int64_t nb, int l,
+                          const double *csum, double *X) {
+  int64_t ldx = LD(op->ntot);
+  double w = op->w[m];
+  const double *sinv = op->sinv + o, *mu = op->mu + o;
+  for (int c = 0; c < l; c++) {
+    double *x = X + c * ldx + o, cs = csum[c];
+    for (int64_t j = 0; j < nb; j++) x[j] = w * sinv[j] * (x[j] - mu[j] * cs);
+  }
+}
+
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X) {
   int st = STRATA_OK;
   int64_t ldz = LD(op->mloc), ldx = LD(op->ntot);
   double *csum = NULL;
   double t0 = strata_wtime();
   STRATA_CALLOC(csum, l);
-  if (op->center)
-    for (int c = 0; c < l; c++)
-      for (int64_t i = 0; i < op->mloc; i++) csum[c] += Z[c * ldz + i];
+  column_sums(op, l, Z, csum);
   for (int m = 0; m < op->nviews; m++) {
     const strata_dmat_t *v = op->views[m];
     int64_t off = op->voff[m], n = v->nloc;
     if (n == 0) continue;
     /* X_m = A_m^T Z (zeros on a rank without rows) */
     strata_tsmm_atb(op->mloc, n, l, v->a, op->mloc, Z, ldz, X + off, 1, ldx);
-    /* (Y - 1 mu^T)^T Z = Y^T Z - mu (1^T Z), with this grid row's partial column sums, then
-     * w S^-1 (which commutes with the sum over grid rows below), in one vectorised sweep */
-    double w = op->w[m];
-    const double *sinv = op->sinv + off, *mu = op->mu + off;
-    for (int c = 0; c < l; c++) {
-      double *x = X + c * ldx + off, cs = op->center ? csum[c] : 0.0;
-      for (int64_t j = 0; j < n; j++) x[j] = w * sinv[j] * (x[j] - mu[j] * cs);
-    }
+    finish_t_rows(op, m, off, n, l, csum, X);
   }
   double t1 = strata_wtime();
   op->t_comp += t1 - t0;
@@ -214,9 +236,7 @@ int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X,
   if (op->grid->nprow != 1)
     STRATA_FAIL(STRATA_ERR_INTERNAL, "svd: fused product on a grid with %d rows", op->grid->nprow);
   STRATA_CALLOC(csum, l);
-  if (op->center)
-    for (int c = 0; c < l; c++)
-      for (int64_t i = 0; i < mloc; i++) csum[c] += Q[c * ldq + i];
+  column_sums(op, l, Q, csum);
   for (int c = 0; c < l; c++) memset(Y + c * ldq, 0, sizeof(double) * (size_t)mloc);
   strata_zpack_init(&zp, mloc, l, Q, ldq);
   int64_t cb = mloc > 0 ? FUSE_BLOCK_BYTES / (8 * mloc) / 16 * 16 : 0;
@@ -224,20 +244,14 @@ int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X,
   for (int m = 0; m < op->nviews; m++) {
     const strata_dmat_t *v = op->views[m];
     int64_t off = op->voff[m], n = v->nloc;
-    double w = op->w[m];
     for (int64_t j0 = 0; j0 < n; j0 += cb) {
       int64_t nb = n - j0 < cb ? n - j0 : cb, o = off + j0;
       const double *ab = v->a + j0 * mloc;
-      /* X_b = w S^-1 (A_b^T Q - mu (1^T Q)) as in svd_op_apply_t (complete: one grid row) */
+      /* X_b = A_b^T Q as svd_op_apply_t forms it (complete: the grid has one row), and
+       * T_b = w S^-1 X_b as svd_op_apply forms it from X */
       strata_tsmm_atb_packed(&zp, nb, ab, mloc, X + o, 1, ldx);
-      const double *sinv = op->sinv + o, *mu = op->mu + o;
-      for (int c = 0; c < l; c++) {
-        double *x = X + c * ldx + o, *t = tmp + c * ldx + o, cs = op->center ? csum[c] : 0.0;
-        for (int64_t j = 0; j < nb; j++) {
-          x[j] = w * sinv[j] * (x[j] - mu[j] * cs);
-          t[j] = w * sinv[j] * x[j];
-        }
-      }
+      finish_t_rows(op, m, o, nb, l, csum, X);
+      scale_rows(op, m, o, nb, l, X, tmp);
       /* Y += A_b T_b while the block is in cache (svd_op_apply) */
       strata_tsmm_ab(mloc, nb, l, ab, mloc, tmp + o, 1, ldx, Y, ldq);
     }
