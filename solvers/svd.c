@@ -227,7 +227,7 @@ cleanup:
  * for blocks of 128 kB to 4 MB, 0.26 s at 16 MB (past L3 with two ranks). */
 #define FUSE_BLOCK_BYTES (2 << 20)
 
-int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X, double *tmp) {
+int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *tmp) {
   int st = STRATA_OK;
   int64_t ldq = LD(op->mloc), ldx = LD(op->ntot), mloc = op->mloc;
   double *csum = NULL;
@@ -247,11 +247,11 @@ int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X,
     for (int64_t j0 = 0; j0 < n; j0 += cb) {
       int64_t nb = n - j0 < cb ? n - j0 : cb, o = off + j0;
       const double *ab = v->a + j0 * mloc;
-      /* X_b = A_b^T Q as svd_op_apply_t forms it (complete: the grid has one row), and
-       * T_b = w S^-1 X_b as svd_op_apply forms it from X */
-      strata_tsmm_atb_packed(&zp, nb, ab, mloc, X + o, 1, ldx);
-      finish_t_rows(op, m, o, nb, l, csum, X);
-      scale_rows(op, m, o, nb, l, X, tmp);
+      /* T_b = A_b^T Q as svd_op_apply_t forms it (complete: the grid has one row), then
+       * w S^-1 T_b in place as svd_op_apply forms it from X */
+      strata_tsmm_atb_packed(&zp, nb, ab, mloc, tmp + o, 1, ldx);
+      finish_t_rows(op, m, o, nb, l, csum, tmp);
+      scale_rows(op, m, o, nb, l, tmp, tmp);
       /* Y += A_b T_b while the block is in cache (svd_op_apply) */
       strata_tsmm_ab(mloc, nb, l, ab, mloc, tmp + o, 1, ldx, Y, ldq);
     }
@@ -528,7 +528,7 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
     op->t_comp = op->t_comm = 0;
     int fwd = fused ? pass < npass : pass % 2 == 1, aat = fused && pass > 1 && pass < npass;
     if (aat) {
-      STRATA_CHECK(svd_op_apply_aat(op, l, Y, Y2, X, tmp));
+      STRATA_CHECK(svd_op_apply_aat(op, l, Y, Y2, tmp));
       double *sw = Y;
       Y = Y2;
       Y2 = sw;

@@ -39,10 +39,10 @@ int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
 /* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
 
-/* Collective over rowcomm, on a grid with one process row only: Y (mloc x l) = A A^T Q and
- * X (ntot x l) = A^T Q in one pass over the data -- each column block of A is read from memory
- * for A^T Q and multiplied again from cache for A (A^T Q).  tmp as in svd_op_apply. */
-int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *X, double *tmp);
+/* Collective over rowcomm, on a grid with one process row only: Y (mloc x l) = A A^T Q in one
+ * pass over the data -- each column block of A is read from memory for A^T Q and multiplied
+ * again from cache by A.  tmp (ntot x l) holds T = w S^-1 A^T Q on return, as in svd_op_apply. */
+int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *tmp);
 
 /* Collective over comm: in-place QR of the m x l block A (ld lda) whose rows, stacked over the
  * ranks of comm in rank order, form a tall matrix: A becomes this rank's rows of Q and R

@@ -174,7 +174,7 @@ static double time_strata(const strata_grid_t *g, const strata_partition_t *p, s
     }
     if (t < best) best = t;
     *s1 = r->s[0];
-    *passes = r->data_passes;
+    if (passes) *passes = r->data_passes;
     strata_svd_result_destroy(&r);
   }
   (void)p;
@@ -257,8 +257,7 @@ int main(int argc, char **argv) {
       MPI_Abort(MPI_COMM_WORLD, 1);
     strata_dmat_t *mr = make_dmat(gr, pr, Nref, Dref);
     double s1 = 0;
-    int npass_e = 0;
-    double te = time_strata(gr, pr, mr, STRATA_SVD_EXACT, 10, q, 1, &s1, &npass_e);
+    double te = time_strata(gr, pr, mr, STRATA_SVD_EXACT, 10, q, 1, &s1, NULL);
     strata_dmat_destroy(&mr);
     double tp = time_pdgesvd(gr, pr, Nref, Dref, nb);
     double tl = time_dgesdd(g->comm, Nref, Dref);
