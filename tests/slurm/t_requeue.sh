@@ -10,9 +10,12 @@ cmd=${1:-factor}
 start_cluster
 cd "$TMP" || exit 1
 make_cohort "$TMP/c.h5mu"
-# --tol 0: a fixed number of iterations, long enough that the signal lands mid-run.
+# --tol 0: a fixed number of iterations, long enough that the signal lands mid-run. scancel's
+# signal reaches the tasks through slurmctld, slurmd and srun, which can take a second on a busy
+# host, so each run lasts several seconds (600 factor iterations took 0.21 s and once finished
+# before the signal arrived).
 case $cmd in
-  factor) args=(-k 5 --max-iter 600 --tol 0 --seed 3); res=slurm.h5; ref=ref.h5 ;;
+  factor) args=(-k 5 --max-iter 20000 --tol 0 --seed 3); res=slurm.h5; ref=ref.h5 ;;
   nmf) args=(-k 4 --max-iter 20000 --tol 0 --seed 3 --negative shift); res=slurm.h5mu; ref=ref.h5mu ;;
   *) echo "usage: t_requeue.sh [factor|nmf]"; exit 1 ;;
 esac
