@@ -166,7 +166,8 @@ fi
 
 if want 8; then
   # 8. a restarted run (a requeued job) rewrites the endpoint file: the monitor follows it
-  run --monitor-file r.ep --iters 150 --sleep-us 10000 --pid-file r.pid > /dev/null &
+  #    (the first run lasts 4 s: it must still be running when the monitor has printed and it is stopped)
+  run --monitor-file r.ep --iters 400 --sleep-us 10000 --pid-file r.pid > /dev/null &
   p=$!
   wait_for r.ep
   wait_for r.pid
