@@ -5,6 +5,7 @@
 #define STRATA_SCALAPACK_PROTO_H
 #include <mpi.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* BLACS C interface (exported by libscalapack-openmpi) */
 void Cblacs_pinfo(int *mypnum, int *nprocs);
@@ -23,6 +24,15 @@ void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *
 void pdgemr2d_(const int *m, const int *n, const double *a, const int *ia, const int *ja,
                const int *desca, double *b, const int *ib, const int *jb, const int *descb,
                const int *ictxt);
+/* pdgemr2d in pieces of at most `piece` elements (callers pass STRATA_MR2D_PIECE), the same
+ * pieces on every rank, so the call stays collective.  ScaLAPACK's redistribution sizes its
+ * buffers in int bytes (REDIST/SRC/pgemraux.c, mr2d_malloc) and calls exit(2) on one rank
+ * ("xxmr2d:out of memory") once a buffer passes 2 GiB: a 1644 x 200,000 view redistributed
+ * on one rank is 2.6 GB.  Defined in partition/redist.c. */
+#define STRATA_MR2D_PIECE ((int64_t)1 << 27) /* 1 GiB of doubles */
+void strata_pdgemr2d(int m, int n, const double *a, int ia, int ja, const int *desca, double *b,
+                     int ib, int jb, const int *descb, int ctx, int64_t piece);
+
 /* ScaLAPACK drivers */
 void pdgesvd_(const char *jobu, const char *jobvt, const int *m, const int *n, double *a,
               const int *ia, const int *ja, const int *desca, double *s, double *u,

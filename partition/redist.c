@@ -74,6 +74,23 @@ cleanup:
   return st;
 }
 
+/* the pieces run down columns, then across: see mpi/scalapack_proto.h for why */
+void strata_pdgemr2d(int m, int n, const double *a, int ia, int ja, const int *desca, double *b,
+                     int ib, int jb, const int *descb, int ctx, int64_t piece) {
+  if (m <= 0 || n <= 0) return;
+  if (piece < 1) piece = 1;
+  int rows = (int64_t)m < piece ? m : (int)piece;
+  int64_t c = piece / rows;
+  int cols = c < n ? (int)c : n;
+  if (cols < 1) cols = 1;
+  for (int j = 0; j < n; j += cols)
+    for (int i = 0; i < m; i += rows) {
+      int pm = m - i < rows ? m - i : rows, pn = n - j < cols ? n - j : cols;
+      int sa = ia + i, ta = ja + j, sb = ib + i, tb = jb + j;
+      pdgemr2d_(&pm, &pn, a, &sa, &ta, desca, b, &sb, &tb, descb, &ctx);
+    }
+}
+
 /* Collective over grid->comm: build the plan.  The row->part map comes from an Allgatherv of
  * every grid row's row indices over the column communicator (O(M) integers per rank, the same
  * order as the cohort's sample ids that every rank holds anyway). */
@@ -310,10 +327,7 @@ int strata_dmat_to_blockcyclic(const strata_dmat_t *m, int mb, int nb, int desc[
   /* one failing rank must not leave the others inside pdgemr2d */
   st = strata_agree(g->comm, lst);
   if (st) goto cleanup;
-  if (p.M > 0 && p.N > 0) {
-    int one = 1;
-    pdgemr2d_(&p.M, &p.N, reg, &one, &one, rdesc, out, &one, &one, desc, &g->blacs_ctx);
-  }
+  strata_pdgemr2d(p.M, p.N, reg, 1, 1, rdesc, out, 1, 1, desc, g->blacs_ctx, STRATA_MR2D_PIECE);
   *local = out;
   out = NULL;
 cleanup:
@@ -347,10 +361,7 @@ int strata_dmat_from_blockcyclic(strata_dmat_t *m, const int desc[9], const doub
   if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
   st = strata_agree(g->comm, lst);
   if (st) goto cleanup;
-  if (p.M > 0 && p.N > 0) {
-    int one = 1;
-    pdgemr2d_(&p.M, &p.N, local, &one, &one, desc, reg, &one, &one, rdesc, &g->blacs_ctx);
-  }
+  strata_pdgemr2d(p.M, p.N, local, 1, 1, desc, reg, 1, 1, rdesc, g->blacs_ctx, STRATA_MR2D_PIECE);
   lst = alloc_doubles(&send, (int64_t)p.locr * p.locc, 0, "send buffer");
   if (!lst) pack_regular(g, &p, reg, send, 1);
   free(reg);

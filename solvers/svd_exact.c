@@ -106,7 +106,7 @@ cleanup:
 /* Collective: the whole weighted, centred operator as one block-cyclic N x D array; views are
  * redistributed one at a time and copied into their column range with pdgemr2d. */
 static int joint_to_bc(svd_op_t *op, int nb, int desc[9], double **A) {
-  int st = STRATA_OK, lld = 0, one = 1;
+  int st = STRATA_OK, lld = 0;
   int64_t sz = 0;
   double *vloc = NULL;
   *A = NULL;
@@ -121,7 +121,8 @@ static int joint_to_bc(svd_op_t *op, int nb, int desc[9], double **A) {
     if (st) goto cleanup;
     STRATA_CHECK(view_to_bc(op, m, nb, vdesc, &vloc));
     int M = (int)op->N, Dm = (int)op->views[m]->ncols, jb = (int)goff + 1;
-    pdgemr2d_(&M, &Dm, vloc, &one, &one, vdesc, *A, &one, &jb, desc, &op->grid->blacs_ctx);
+    strata_pdgemr2d(M, Dm, vloc, 1, 1, vdesc, *A, 1, jb, desc, op->grid->blacs_ctx,
+                    STRATA_MR2D_PIECE);
     free(vloc);
     vloc = NULL;
     goff += Dm;

@@ -2,11 +2,13 @@
  * allows (1x1, 1x2, 2x1, 2x2, 1x4, 4x1): each sample exactly once, patients intact, balance
  * within one patient; dmat -> block-cyclic pieces equal the entries that the ScaLAPACK indexing
  * formulas (numroc / indxl2g, re-derived here) name; block-cyclic -> dmat round trip is
- * bit-identical; bad arguments fail on every rank. */
+ * bit-identical; pdgemr2d in pieces (strata_pdgemr2d, small pieces: by rows, by columns, one
+ * element) re-blocks a submatrix exactly as the formulas say; bad arguments fail on every rank. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "mpi/scalapack_proto.h"
 #include "strata/dmat.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
@@ -104,6 +106,33 @@ static void check_partition(const strata_partition_t *p, const int32_t *patient,
   free(pcost);
 }
 
+/* The m x n submatrix at (i0, j0) of the mb x nb block-cyclic `loc` (its values named by
+ * value()) re-blocked by strata_pdgemr2d in pieces of `piece` elements into a fresh 3 x 2
+ * block-cyclic array: every local entry must be the value the indexing formulas name, and
+ * nothing outside the submatrix may be written. */
+static void check_pieces(const strata_grid_t *g, const int desc[9], const double *loc, int i0,
+                         int j0, int m, int n, int64_t piece) {
+  int tdesc[9], zero = 0, info = 0, tmb = 3, tnb = 2;
+  int locr = ref_numroc(m, tmb, g->myrow, g->nprow), locc = ref_numroc(n, tnb, g->mycol, g->npcol);
+  int lld = locr > 1 ? locr : 1;
+  descinit_(tdesc, &m, &n, &tmb, &tnb, &zero, &zero, &g->blacs_ctx, &lld, &info);
+  T_CHECK(info == 0, "descinit %d x %d", m, n);
+  double *t = malloc(((size_t)lld * (locc > 0 ? locc : 1) + 1) * sizeof *t);
+  for (int64_t k = 0; k <= (int64_t)lld * locc; k++) t[k] = -1.0;
+  strata_pdgemr2d(m, n, loc, i0 + 1, j0 + 1, desc, t, 1, 1, tdesc, g->blacs_ctx, piece);
+  int bad = 0;
+  for (int lj = 0; lj < locc; lj++)
+    for (int li = 0; li < locr; li++) {
+      int gi = ref_l2g(li, tmb, g->myrow, g->nprow), gj = ref_l2g(lj, tnb, g->mycol, g->npcol);
+      if (t[(int64_t)lj * lld + li] != value(i0 + gi, j0 + gj)) bad++;
+    }
+  bad += t[(int64_t)lld * locc] != -1.0;
+  MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_SUM, g->comm);
+  T_CHECK(bad == 0, "pdgemr2d in pieces of %lld: %d entries wrong (%d x %d at (%d, %d), grid %dx%d)",
+          (long long)piece, bad, m, n, i0, j0, g->nprow, g->npcol);
+  free(t);
+}
+
 static void run_case(strata_grid_t *g, int npat, int64_t ncols) {
   int32_t patient[512];
   int64_t n = make_patients(npat, patient, 512);
@@ -152,6 +181,12 @@ static void run_case(strata_grid_t *g, int npat, int64_t ncols) {
     T_CHECK(bad == 0, "%d block-cyclic entries differ from the indexing formula (grid %dx%d, "
             "blocks %dx%d, %lld x %lld)", bad, g->nprow, g->npcol, mb, nb, (long long)n,
             (long long)ncols);
+    if (b == 3) { /* pieces: several rows and columns each, a column at a time, one element */
+      int i0 = n > 2 ? 1 : 0, j0 = ncols > 2 ? 1 : 0, sm = (int)n - i0, sn = (int)ncols - j0;
+      const int64_t pieces[] = {STRATA_MR2D_PIECE, 2 * (int64_t)sm + 3, 5, 1};
+      for (size_t q = 0; q < sizeof pieces / sizeof pieces[0]; q++)
+        check_pieces(g, desc, loc, i0, j0, sm, sn, pieces[q]);
+    }
     for (int64_t k = 0; k < back->mloc * back->nloc; k++) back->a[k] = -1.0;
     st = strata_dmat_from_blockcyclic(back, desc, loc);
     T_CHECK(st == STRATA_OK, "from_blockcyclic");
