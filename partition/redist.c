@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mpi/scalapack_proto.h"
+#include "partition/redist_impl.h"
 #include "strata/dmat.h"
 
 /* Everything both directions need: who owns each global row, the regular block of this rank,
@@ -279,6 +280,41 @@ cleanup:
   return st;
 }
 
+/* pdgemr2d between the regular block `reg` (rdesc) and the block-cyclic array `bc` (desc), in
+ * the direction `from_reg` says.  ScaLAPACK sizes its buffers from the offset of a submatrix
+ * inside its first block plus its width, in int bytes, so a regular block past 2 GiB (one
+ * block per process: 1644 x 200,000 on one rank is 2.6 GB) cannot be cut into submatrices of
+ * itself.  Instead each piece of columns [t, t+w) of process column c's block is described as
+ * an M x w matrix of its own on process column c (CSRC = c), based at column t of the block. */
+static void regular_mr2d(const strata_grid_t *g, const plan_t *p, double *reg,
+                         const int rdesc[9], double *bc, const int desc[9], int from_reg,
+                         int64_t piece) {
+  int one = 1;
+  if (p->M <= 0 || p->N <= 0) return;
+  if ((int64_t)p->MB * p->NB <= piece) {
+    if (from_reg)
+      strata_pdgemr2d(p->M, p->N, reg, 1, 1, rdesc, bc, 1, 1, desc, g->blacs_ctx, piece);
+    else
+      strata_pdgemr2d(p->M, p->N, bc, 1, 1, desc, reg, 1, 1, rdesc, g->blacs_ctx, piece);
+    return;
+  }
+  int64_t w64 = piece / p->MB;
+  int w = w64 < 1 ? 1 : w64 < p->NB ? (int)w64 : p->NB;
+  for (int c = 0; c < g->npcol; c++) {
+    int64_t s, cnt;
+    reg_range(p->N, p->NB, c, &s, &cnt);
+    for (int64_t t = 0; t < cnt; t += w) {
+      int pw = (int)(cnt - t < w ? cnt - t : w), vdesc[9], zero = 0, info = 0, jb = (int)(s + t) + 1;
+      descinit_(vdesc, &p->M, &pw, &p->MB, &pw, &zero, &c, &g->blacs_ctx, &p->lld, &info);
+      double *v = reg + (g->mycol == c ? t * p->lld : 0);
+      if (from_reg)
+        pdgemr2d_(&p->M, &pw, v, &one, &one, vdesc, bc, &one, &jb, desc, &g->blacs_ctx);
+      else
+        pdgemr2d_(&p->M, &pw, bc, &one, &jb, desc, v, &one, &one, vdesc, &g->blacs_ctx);
+    }
+  }
+}
+
 /* Allocate n doubles (zeroed when zero != 0) or record an out-of-memory error; not collective. */
 static int alloc_doubles(double **p, int64_t n, int zero, const char *what) {
   *p = zero ? calloc((size_t)n + 1, sizeof **p) : malloc(((size_t)n + 1) * sizeof **p);
@@ -291,6 +327,11 @@ static int alloc_doubles(double **p, int64_t n, int zero, const char *what) {
  * time, then the regular block plus the block-cyclic piece. */
 int strata_dmat_to_blockcyclic(const strata_dmat_t *m, int mb, int nb, int desc[9],
                                double **local) {
+  return strata_dmat_to_blockcyclic_pieces(m, mb, nb, desc, local, STRATA_MR2D_PIECE);
+}
+
+int strata_dmat_to_blockcyclic_pieces(const strata_dmat_t *m, int mb, int nb, int desc[9],
+                                      double **local, int64_t piece) {
   int st = STRATA_OK, lst = STRATA_OK;
   const strata_grid_t *g = m->grid;
   plan_t p;
@@ -327,7 +368,7 @@ int strata_dmat_to_blockcyclic(const strata_dmat_t *m, int mb, int nb, int desc[
   /* one failing rank must not leave the others inside pdgemr2d */
   st = strata_agree(g->comm, lst);
   if (st) goto cleanup;
-  strata_pdgemr2d(p.M, p.N, reg, 1, 1, rdesc, out, 1, 1, desc, g->blacs_ctx, STRATA_MR2D_PIECE);
+  regular_mr2d(g, &p, reg, rdesc, out, desc, 1, piece);
   *local = out;
   out = NULL;
 cleanup:
@@ -342,6 +383,11 @@ cleanup:
 /* Memory: besides the dmat and the block-cyclic piece, the regular block plus the send buffer,
  * then the send and receive buffers. */
 int strata_dmat_from_blockcyclic(strata_dmat_t *m, const int desc[9], const double *local) {
+  return strata_dmat_from_blockcyclic_pieces(m, desc, local, STRATA_MR2D_PIECE);
+}
+
+int strata_dmat_from_blockcyclic_pieces(strata_dmat_t *m, const int desc[9], const double *local,
+                                        int64_t piece) {
   int st = STRATA_OK, lst = STRATA_OK;
   const strata_grid_t *g = m->grid;
   plan_t p;
@@ -361,7 +407,7 @@ int strata_dmat_from_blockcyclic(strata_dmat_t *m, const int desc[9], const doub
   if (!lst) lst = make_desc(&p, p.MB, p.NB, g->blacs_ctx, g, rdesc, &locr, &locc);
   st = strata_agree(g->comm, lst);
   if (st) goto cleanup;
-  strata_pdgemr2d(p.M, p.N, local, 1, 1, desc, reg, 1, 1, rdesc, g->blacs_ctx, STRATA_MR2D_PIECE);
+  regular_mr2d(g, &p, reg, rdesc, (double *)local, desc, 0, piece);
   lst = alloc_doubles(&send, (int64_t)p.locr * p.locc, 0, "send buffer");
   if (!lst) pack_regular(g, &p, reg, send, 1);
   free(reg);

@@ -3,12 +3,15 @@
  * within one patient; dmat -> block-cyclic pieces equal the entries that the ScaLAPACK indexing
  * formulas (numroc / indxl2g, re-derived here) name; block-cyclic -> dmat round trip is
  * bit-identical; pdgemr2d in pieces (strata_pdgemr2d, small pieces: by rows, by columns, one
- * element) re-blocks a submatrix exactly as the formulas say; bad arguments fail on every rank. */
+ * element) re-blocks a submatrix exactly as the formulas say, and the redistribution with
+ * pieces smaller than a process's regular block (what a view past 2 GiB per process takes)
+ * gives the same pieces and round trip; bad arguments fail on every rank. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "mpi/scalapack_proto.h"
+#include "partition/redist_impl.h"
 #include "strata/dmat.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
@@ -186,6 +189,26 @@ static void run_case(strata_grid_t *g, int npat, int64_t ncols) {
       const int64_t pieces[] = {STRATA_MR2D_PIECE, 2 * (int64_t)sm + 3, 5, 1};
       for (size_t q = 0; q < sizeof pieces / sizeof pieces[0]; q++)
         check_pieces(g, desc, loc, i0, j0, sm, sn, pieces[q]);
+    }
+    /* pieces smaller than the regular block: several columns each, then one column each */
+    const int64_t small[] = {3 * ((n + g->nprow - 1) / g->nprow) + 1, 1};
+    for (size_t q = 0; q < sizeof small / sizeof small[0]; q++) {
+      int d2[9];
+      double *l2 = NULL;
+      st = strata_dmat_to_blockcyclic_pieces(m, mb, nb, d2, &l2, small[q]);
+      T_CHECK(st == STRATA_OK, "to_blockcyclic in pieces of %lld", (long long)small[q]);
+      if (st) continue;
+      T_CHECK(memcmp(d2, desc, sizeof d2) == 0 &&
+                  memcmp(l2, loc, (size_t)desc[8] * (locc > 0 ? locc : 0) * sizeof *l2) == 0,
+              "pieces of %lld: the same block-cyclic array (grid %dx%d, blocks %dx%d)",
+              (long long)small[q], g->nprow, g->npcol, mb, nb);
+      for (int64_t k = 0; k < back->mloc * back->nloc; k++) back->a[k] = -1.0;
+      st = strata_dmat_from_blockcyclic_pieces(back, desc, loc, small[q]);
+      T_CHECK(st == STRATA_OK &&
+                  memcmp(back->a, m->a, (size_t)(m->mloc * m->nloc) * sizeof(double)) == 0,
+              "pieces of %lld: round trip bit-identical (grid %dx%d, blocks %dx%d)",
+              (long long)small[q], g->nprow, g->npcol, mb, nb);
+      free(l2);
     }
     for (int64_t k = 0; k < back->mloc * back->nloc; k++) back->a[k] = -1.0;
     st = strata_dmat_from_blockcyclic(back, desc, loc);
