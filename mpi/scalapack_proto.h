@@ -28,7 +28,9 @@ void pdgemr2d_(const int *m, const int *n, const double *a, const int *ia, const
  * pieces on every rank, so the call stays collective.  ScaLAPACK's redistribution sizes its
  * buffers in int bytes (REDIST/SRC/pgemraux.c, mr2d_malloc) and calls exit(2) on one rank
  * ("xxmr2d:out of memory") once a buffer passes 2 GiB: a 1644 x 200,000 view redistributed
- * on one rank is 2.6 GB.  Defined in partition/redist.c. */
+ * on one rank is 2.6 GB.  The buffer counts a piece's offset inside its first block too, so
+ * this serves arrays with blocks far below a piece (ScaLAPACK's usual 64); a block past 2 GiB
+ * takes partition/redist.c's regular_mr2d.  Defined in partition/redist.c. */
 #define STRATA_MR2D_PIECE ((int64_t)1 << 27) /* 1 GiB of doubles */
 void strata_pdgemr2d(int m, int n, const double *a, int ia, int ja, const int *desca, double *b,
                      int ib, int jb, const int *descb, int ctx, int64_t piece);
