@@ -3,7 +3,8 @@
  * flops / DGEMM peak), with the bandwidth and the peak measured in the same run on all ranks at
  * once.  Prints one "key value" line per figure on rank 0 (bench/svd/run.sh makes the table).
  * The dense references are O(N^2 D): they are measured on a scaled matrix (--ref-rows,
- * --ref-cols) and extrapolated by N^2 D, and every such line says "extrapolated".  Not a test. */
+ * --ref-cols) and extrapolated by N^2 D, and every such line says "extrapolated"; --dense
+ * exact,pdgesvd,dgesdd chooses which of them run (all by default).  Not a test. */
 #include <cblas.h>
 #include <getopt.h>
 #include <math.h>
@@ -187,11 +188,11 @@ int main(int argc, char **argv) {
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   int64_t N = 2000, D = 100000, Nref = 500, Dref = 10000;
-  int q = 2, p = 10, reps = 2, nb = 64, do_dense = 1;
+  int q = 2, p = 10, reps = 2, nb = 64, do_dense = 7; /* bits: exact, pdgesvd, dgesdd */
   char ks[64] = "10,50";
   static const struct option lo[] = {{"rows", 1, 0, 'n'}, {"cols", 1, 0, 'd'}, {"k", 1, 0, 'k'},
                                      {"ref-rows", 1, 0, 'N'}, {"ref-cols", 1, 0, 'D'},
-                                     {"reps", 1, 0, 'r'}, {"no-dense", 0, 0, 'x'},
+                                     {"reps", 1, 0, 'r'}, {"no-dense", 0, 0, 'x'}, {"dense", 1, 0, 'R'},
                                      {"progress", 0, 0, 'P'}, {0, 0, 0, 0}};
   int c;
   while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -202,6 +203,20 @@ int main(int argc, char **argv) {
     else if (c == 'D') Dref = atoll(optarg);
     else if (c == 'r') reps = atoi(optarg);
     else if (c == 'x') do_dense = 0;
+    else if (c == 'R') { /* --dense exact,pdgesvd,dgesdd: which dense references to run */
+      do_dense = 0;
+      char *sv = NULL;
+      for (char *t = strtok_r(optarg, ",", &sv); t; t = strtok_r(NULL, ",", &sv)) {
+        if (!strcmp(t, "exact")) do_dense |= 1;
+        else if (!strcmp(t, "pdgesvd")) do_dense |= 2;
+        else if (!strcmp(t, "dgesdd")) do_dense |= 4;
+        else {
+          if (g_rank == 0) fprintf(stderr, "bench_svd: --dense: unknown reference '%s' (exact, pdgesvd, dgesdd)\n", t);
+          MPI_Finalize();
+          return 2;
+        }
+      }
+    }
     else if (c == 'P') {
       strata_events_opts_t eo = {0};
       eo.progress = 1;
@@ -249,26 +264,36 @@ int main(int argc, char **argv) {
   }
   strata_dmat_destroy(&m);
   if (do_dense) {
-    /* dense references on the scaled matrix, extrapolated by N^2 D */
+    /* dense references on the scaled matrix, extrapolated by N^2 D; each figure is printed as
+     * soon as it is measured, so a reference that dies later (raw pdgesvd exits inside
+     * ScaLAPACK's own redistribution of V^T past 2 GiB per process) does not take it along */
     double scale = ((double)N / Nref) * ((double)N / Nref) * ((double)D / Dref);
     strata_grid_t *gr = NULL;
     strata_partition_t *pr = NULL;
     if (strata_grid_create(MPI_COMM_WORLD, 0, 0, Nref, Dref, 0, &gr) || strata_partition_block(Nref, gr->nprow, &pr))
       MPI_Abort(MPI_COMM_WORLD, 1);
-    strata_dmat_t *mr = make_dmat(gr, pr, Nref, Dref);
-    double s1 = 0;
-    double te = time_strata(gr, pr, mr, STRATA_SVD_EXACT, 10, q, 1, &s1, NULL);
-    strata_dmat_destroy(&mr);
-    double tp = time_pdgesvd(gr, pr, Nref, Dref, nb);
-    double tl = time_dgesdd(g->comm, Nref, Dref);
     if (g_rank == 0) {
       printf("scaled Nref %lld Dref %lld factor %.1f\n", (long long)Nref, (long long)Dref, scale);
-      printf("exact_measured seconds %.4f\n", te);
-      printf("pdgesvd_measured seconds %.4f\n", tp);
-      printf("dgesdd_measured seconds %.4f\n", tl);
-      printf("exact_extrapolated seconds %.2f\n", te * scale);
-      printf("pdgesvd_extrapolated seconds %.2f\n", tp * scale);
-      printf("dgesdd_extrapolated seconds %.2f\n", tl * scale);
+      fflush(stdout);
+    }
+    for (int r = 0; r < 3; r++) {
+      static const char *const name[3] = {"exact", "pdgesvd", "dgesdd"};
+      if (!(do_dense & (1 << r))) continue;
+      double t;
+      if (r == 0) {
+        strata_dmat_t *mr = make_dmat(gr, pr, Nref, Dref);
+        double s1 = 0;
+        t = time_strata(gr, pr, mr, STRATA_SVD_EXACT, 10, q, 1, &s1, NULL);
+        strata_dmat_destroy(&mr);
+      } else if (r == 1) {
+        t = time_pdgesvd(gr, pr, Nref, Dref, nb);
+      } else {
+        t = time_dgesdd(g->comm, Nref, Dref);
+      }
+      if (g_rank == 0) {
+        printf("%s_measured seconds %.4f\n%s_extrapolated seconds %.2f\n", name[r], t, name[r], t * scale);
+        fflush(stdout);
+      }
     }
     strata_partition_destroy(&pr);
     strata_grid_destroy(&gr);
