@@ -33,7 +33,10 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   "  -k, --components K    number of components (default 10)\n"                                \
   "  --method M            auto (default), randomized, exact or gram.  auto picks randomized\n" \
   "                        when k+p is small next to min(N,D), otherwise exact (pdgesvd), or\n" \
-  "                        gram (N x N Gram + pdsyevd) when D > 4N; it prints why\n"            \
+  "                        gram (N x N Gram + pdsyevd) when D > 4N; it prints why.  exact\n"   \
+  "                        refuses (auto: goes randomized) when pdgesvd's own ScaLAPACK\n"     \
+  "                        redistribution of U would pass 2^28 elements on one process\n"      \
+  "                        (on one rank: N min(N,D) >= 2^28, e.g. 16,384 x 16,384)\n"          \
   "  --oversample P        randomized: extra sketch columns (default 10)\n"                     \
   "  --power-iters Q       randomized: power iterations, each re-orthonormalised (default 2)\n" \
   "  --seed S              randomized: seed of the random sign test matrix (default 42); the\n" \

@@ -32,6 +32,10 @@ void pdgemr2d_(const int *m, const int *n, const double *a, const int *ia, const
  * this serves arrays with blocks far below a piece (ScaLAPACK's usual 64); a block past 2 GiB
  * takes partition/redist.c's regular_mr2d.  Defined in partition/redist.c. */
 #define STRATA_MR2D_PIECE ((int64_t)1 << 27) /* 1 GiB of doubles */
+/* The local array size, in elements, at which that exit(2) happens (2^31 bytes of doubles;
+ * measured on one rank: 1644 x 163,000 redistributes, 1644 x 164,000 exits).  For the
+ * redistributions inside ScaLAPACK drivers, which strata cannot cut into pieces. */
+#define STRATA_MR2D_LIMIT ((int64_t)1 << 28)
 void strata_pdgemr2d(int m, int n, const double *a, int ia, int ja, const int *desca, double *b,
                      int ib, int jb, const int *descb, int ctx, int64_t piece);
 

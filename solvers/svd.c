@@ -904,11 +904,20 @@ static int svd_setup(int nviews, strata_dmat_t *const *views, const strata_svd_o
   STRATA_CALLOC(r->nloc, nviews);
   STRATA_CALLOC(r->v, nviews);
   r->method = o->method;
-  if (r->method == STRATA_SVD_AUTO)
+  if (r->method == STRATA_SVD_AUTO) {
     r->method = strata_svd_choose_method(op->N, op->D, o->k, o->oversample, nviews, r->method_reason,
                                          sizeof r->method_reason);
-  else
+    int64_t need = 0;
+    if (r->method == STRATA_SVD_EXACT && !svd_exact_fits(op, o->nb, &need)) {
+      r->method = STRATA_SVD_RANDOMIZED;
+      snprintf(r->method_reason, sizeof r->method_reason,
+               "randomized: exact would pass ScaLAPACK's redistribution limit (pdgesvd's left "
+               "vectors, %lld elements on one process)",
+               (long long)need);
+    }
+  } else {
     snprintf(r->method_reason, sizeof r->method_reason, "%s: as asked", strata_svd_method_name(r->method));
+  }
 cleanup:
   if (st) strata_svd_result_destroy(&r);
   *rp = r;

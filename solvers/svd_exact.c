@@ -136,6 +136,24 @@ cleanup:
   return st;
 }
 
+static int64_t g_mr2d_limit = STRATA_MR2D_LIMIT;
+
+void svd_exact_set_mr2d_limit(int64_t limit) { g_mr2d_limit = limit > 0 ? limit : STRATA_MR2D_LIMIT; }
+
+int64_t svd_exact_u_local_max(int64_t M, int64_t mn, int nb, int nprow, int npcol) {
+  /* process 0 holds the most in both layouts (numroc with source 0 never grows with the index) */
+  int P = nprow * npcol, m = (int)M, n = (int)mn, z = 0;
+  int64_t one_d = (M + P - 1) / P * mn;
+  int64_t two_d = (int64_t)numroc_(&m, &nb, &z, &z, &nprow) * numroc_(&n, &nb, &z, &z, &npcol);
+  return one_d > two_d ? one_d : two_d;
+}
+
+int svd_exact_fits(const svd_op_t *op, int nb, int64_t *need) {
+  int64_t mn = op->N < op->D ? op->N : op->D;
+  *need = svd_exact_u_local_max(op->N, mn, nb, op->grid->nprow, op->grid->npcol);
+  return op->N <= 0x7fffffff && op->D <= 0x7fffffff && *need < g_mr2d_limit;
+}
+
 int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double *U, double *V) {
   int st = STRATA_OK, info = 0, one = 1, lwork = -1, lldu = 0;
   int desc[9], descu[9], descvt[9];
@@ -145,6 +163,16 @@ int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, doubl
   double t0 = strata_wtime();
   int ctx = op->grid->blacs_ctx;
   int M = (int)op->N, Nn = (int)op->D, mn = M < Nn ? M : Nn;
+  /* pdgesvd redistributes U with ScaLAPACK's pdgemr2d, which exit(2)s one rank past 2 GiB of
+   * local array (scalapack_proto.h): refuse before any work, the same way on every rank */
+  int64_t ubig = 0;
+  if (!svd_exact_fits(op, nb, &ubig))
+    STRATA_FAIL(STRATA_ERR_INPUT,
+                "svd: --method exact on %lld samples x %lld features: pdgesvd would redistribute "
+                "its %lld x %d left vectors with %lld elements on one process, past ScaLAPACK's "
+                "limit of %lld, and exit; use --method randomized or gram, or more processes",
+                (long long)op->N, (long long)op->D, (long long)op->N, mn, (long long)ubig,
+                (long long)g_mr2d_limit);
   STRATA_CHECK(joint_to_bc(op, nb, desc, &A));
   STRATA_CHECK(desc_make(ctx, M, mn, nb, descu, &lldu, &szu));
   STRATA_CHECK(desc_make(ctx, mn, Nn, nb, descvt, &lldu, &szvt));

@@ -589,6 +589,77 @@ static void test_tsqr(void) {
   }
 }
 
+/* pdgesvd's own redistribution of U exits past ScaLAPACK's 2 GiB limit, so the exact path
+ * refuses such shapes up front.  The size it checks, against ScaLAPACK's numroc over every
+ * process of both layouts and two hand-computed cases; then the refusal itself, with the limit
+ * lowered to this small problem's size: the same status and message on every rank, no result,
+ * and a solve again one element below. */
+static void test_exact_u_limit(void) {
+  /* 10 x 3, nb 2: on a 2 x 1 grid process row 0 holds rows 0-1, 4-5, 8-9 (6 x 3 = 18); on
+   * 1 x 2, process column 0 holds columns 0-1 of all 10 rows (20); one row per process: 5 x 3 */
+  T_CHECK(svd_exact_u_local_max(10, 3, 2, 2, 1) == 18, "10x3 nb 2 on 2x1: %lld", (long long)svd_exact_u_local_max(10, 3, 2, 2, 1));
+  T_CHECK(svd_exact_u_local_max(10, 3, 2, 1, 2) == 20, "10x3 nb 2 on 1x2: %lld", (long long)svd_exact_u_local_max(10, 3, 2, 1, 2));
+  T_CHECK(svd_exact_u_local_max(16384, 16384, 64, 1, 1) == STRATA_MR2D_LIMIT &&
+              svd_exact_u_local_max(16383, 16383, 64, 1, 1) < STRATA_MR2D_LIMIT,
+          "one rank: 16384 samples reach the limit, 16383 do not");
+  const int cases[][5] = {{1644, 1644, 64, 1, 2}, {1000, 37, 64, 2, 2}, {130, 129, 16, 3, 2}, {7, 7, 2, 2, 3}, {4097, 200, 64, 4, 1}};
+  for (int c = 0; c < 5; c++) {
+    int M = cases[c][0], mn = cases[c][1], nb = cases[c][2], pr = cases[c][3], pc = cases[c][4], P = pr * pc, z = 0, o1 = 1;
+    int64_t want = 0;
+    for (int p = 0; p < P; p++) {
+      int64_t one_d = (int64_t)numroc_(&M, &o1, &p, &z, &P) * mn;
+      if (one_d > want) want = one_d;
+    }
+    for (int r = 0; r < pr; r++)
+      for (int q = 0; q < pc; q++) {
+        int64_t two_d = (int64_t)numroc_(&M, &nb, &r, &z, &pr) * numroc_(&mn, &nb, &q, &z, &pc);
+        if (two_d > want) want = two_d;
+      }
+    int64_t got = svd_exact_u_local_max(M, mn, nb, pr, pc);
+    T_CHECK(got == want, "%dx%d nb %d on %dx%d: %lld, numroc says %lld", M, mn, nb, pr, pc, (long long)got, (long long)want);
+  }
+  int64_t N = 12, D = 9;
+  double *A = make_matrix(N, D, 77, 0.5, 4);
+  strata_grid_t *g = NULL;
+  T_CHECK(strata_grid_create(MPI_COMM_WORLD, 0, 0, N, D, 0, &g) == 0, "grid");
+  strata_svd_opts_t o;
+  strata_svd_opts_default(&o);
+  o.k = 3;
+  o.method = STRATA_SVD_EXACT;
+  int64_t need = svd_exact_u_local_max(N, N < D ? N : D, o.nb, g->nprow, g->npcol);
+  gathered_t res;
+  svd_exact_set_mr2d_limit(need);
+  strata_err_clear();
+  int st = run_solver(g, N, 1, &D, &A, NULL, &o, &res, NULL, NULL);
+  int agree[2] = {st, -st};
+  MPI_Allreduce(MPI_IN_PLACE, agree, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  T_CHECK(st == STRATA_ERR_INPUT && agree[0] == -agree[1], "refused on every rank: status %d", st);
+  T_CHECK(strstr(strata_err_msg(), "pdgesvd would redistribute") != NULL, "message '%s'", strata_err_msg());
+  gathered_free(&res);
+  strata_err_clear();
+  /* --method auto would pick exact for 12 x 9 (min(N,D) <= 256): at the limit it takes the
+   * randomized path and says why */
+  o.method = STRATA_SVD_AUTO;
+  strata_svd_result_t *r = NULL;
+  st = run_solver(g, N, 1, &D, &A, NULL, &o, &res, &r, NULL);
+  T_CHECK(st == 0 && r && r->method == STRATA_SVD_RANDOMIZED && strstr(r->method_reason, "redistribution limit"),
+          "auto at the limit: status %d method %d reason '%s'", st, r ? r->method : -1, r ? r->method_reason : "");
+  strata_svd_result_destroy(&r);
+  gathered_free(&res);
+  svd_exact_set_mr2d_limit(need + 1);
+  st = run_solver(g, N, 1, &D, &A, NULL, &o, &res, &r, NULL);
+  T_CHECK(st == 0 && r && r->method == STRATA_SVD_EXACT, "auto one element below the limit: %s", strata_err_msg());
+  strata_svd_result_destroy(&r);
+  gathered_free(&res);
+  o.method = STRATA_SVD_EXACT;
+  st = run_solver(g, N, 1, &D, &A, NULL, &o, &res, NULL, NULL);
+  T_CHECK(st == 0, "one element below the limit: %s", strata_err_msg());
+  gathered_free(&res);
+  svd_exact_set_mr2d_limit(0);
+  strata_grid_destroy(&g);
+  free(A);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -617,6 +688,7 @@ int main(int argc, char **argv) {
     test_mfa(STRATA_SVD_EXACT);
     test_missing(STRATA_SVD_EXACT);
     test_tiny(STRATA_SVD_EXACT, 1e-13);
+    test_exact_u_limit();
   }
   if (all || strcmp(what, "gram") == 0) {
     /* the Gram matrix squares the condition number: sigma_k / sigma_1 = 1/16 here */
