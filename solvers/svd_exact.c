@@ -142,8 +142,10 @@ void svd_exact_set_mr2d_limit(int64_t limit) { g_mr2d_limit = limit > 0 ? limit 
 
 int64_t svd_exact_u_local_max(int64_t M, int64_t mn, int nb, int nprow, int npcol) {
   /* process 0 holds the most in both layouts (numroc with source 0 never grows with the index) */
-  int P = nprow * npcol, m = (int)M, n = (int)mn, z = 0;
+  int P = nprow * npcol, z = 0;
   int64_t one_d = (M + P - 1) / P * mn;
+  if (M > 0x7fffffff || mn > 0x7fffffff) return one_d; /* past ScaLAPACK's int sizes anyway */
+  int m = (int)M, n = (int)mn;
   int64_t two_d = (int64_t)numroc_(&m, &nb, &z, &z, &nprow) * numroc_(&n, &nb, &z, &z, &npcol);
   return one_d > two_d ? one_d : two_d;
 }

@@ -57,8 +57,8 @@ int svd_randomized(svd_op_t *op, int k, int p, int q, uint64_t seed, strata_even
 int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double *U, double *V);
 /* The largest local array, in elements, of pdgesvd's own redistribution of its M x mn left
  * vectors from one row per process in turn (ceil(M / P) rows, P = nprow npcol) to the nb x nb
- * block-cyclic U; svd_exact refuses to start when it reaches svd_exact_mr2d_limit, which is
- * STRATA_MR2D_LIMIT unless a test lowers it (0 restores it). */
+ * block-cyclic U; svd_exact refuses to start when it reaches the limit, STRATA_MR2D_LIMIT unless
+ * a test lowers it with svd_exact_set_mr2d_limit (0 restores it). */
 int64_t svd_exact_u_local_max(int64_t M, int64_t mn, int nb, int nprow, int npcol);
 void svd_exact_set_mr2d_limit(int64_t limit);
 /* 1 if svd_exact can run op with block size nb; *need is that largest local array. */
