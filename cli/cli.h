@@ -34,6 +34,15 @@ int strata_cli_usage(const char *fmt, ...) STRATA_PRINTF(1, 2);
 /* Parse numbers from option values; on failure record a usage error naming the option. */
 int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out);
 int strata_cli_double(const char *opt, const char *val, double min, double max, double *out);
+/* Two integers "A<sep>B" (e.g. --grid 2x2, --k-range 2:8), each in [min, max]; with single = 1
+ * a lone "N" also means A = B = N.  Every part is read by strata_cli_int (no overflow, sign,
+ * blank or trailing garbage), and the message names the option and the part. */
+int strata_cli_int_pair(const char *opt, const char *val, char sep, int64_t min, int64_t max, int single,
+                        int64_t *a, int64_t *b);
+/* The default --monitor-file name in the working directory: "strata-monitor.<SLURM_JOB_ID>.endpoint"
+ * when SLURM_JOB_ID is set, else "strata-monitor.endpoint".  The environment is read here, in the
+ * command line layer; monitor/ is only given the name. */
+void strata_cli_monitor_default_file(char *buf, size_t bufsize);
 /* Collective.  Parse "[--patient-column NAME] [--no-patient] COHORT" (the arguments of check and
  * info), open the cohort (strata_cohort_open) and create a grid for reading any of its views
  * (shape from --grid or chosen for the widest view).  The caller destroys both. */

@@ -1,8 +1,10 @@
 /* Helpers shared by the subcommands: usage errors and option-value parsing. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <getopt.h>
 
@@ -33,15 +35,51 @@ int strata_cli_usage(const char *fmt, ...) {
 
 int strata_cli_int(const char *opt, const char *val, int64_t min, int64_t max, int64_t *out) {
   char *end = NULL;
+  if (!val || !*val) return strata_cli_usage("%s wants an integer, got an empty value", opt);
+  /* strtoll would skip leading blanks and take '+': accept digits with an optional '-' only */
+  if (!(isdigit((unsigned char)val[0]) || (val[0] == '-' && isdigit((unsigned char)val[1]))))
+    return strata_cli_usage("%s wants an integer, got '%s'", opt, val);
   errno = 0;
-  long long v = val ? strtoll(val, &end, 10) : 0;
-  if (!val || !*val || *end || errno)
-    return strata_cli_usage("%s wants an integer, got '%s'", opt, val ? val : "");
-  if (v < min || v > max)
-    return strata_cli_usage("%s must be between %lld and %lld, got %lld", opt, (long long)min,
-                            (long long)max, v);
+  long long v = strtoll(val, &end, 10);
+  if (*end) return strata_cli_usage("%s wants an integer, got '%s'", opt, val);
+  if (errno == ERANGE || v < min || v > max)
+    return strata_cli_usage("%s must be between %lld and %lld, got '%s'", opt, (long long)min, (long long)max, val);
   *out = v;
   return STRATA_OK;
+}
+
+int strata_cli_int_pair(const char *opt, const char *val, char sep, int64_t min, int64_t max, int single,
+                        int64_t *a, int64_t *b) {
+  char first[64], name[96];
+  const char *s = val ? strchr(val, sep) : NULL;
+  if (val && !s && single) {
+    snprintf(name, sizeof name, "%s", opt);
+    int st = strata_cli_int(name, val, min, max, a);
+    if (st == STRATA_OK) *b = *a;
+    return st;
+  }
+  if (!val || !s || (size_t)(s - val) >= sizeof first)
+    return strata_cli_usage("%s wants A%cB%s, got '%s'", opt, sep, single ? " or N" : "", val ? val : "");
+  memcpy(first, val, (size_t)(s - val));
+  first[s - val] = '\0';
+  int64_t x = 0, y = 0;
+  snprintf(name, sizeof name, "%s (before '%c')", opt, sep);
+  int st = strata_cli_int(name, first, min, max, &x);
+  if (st) return st;
+  snprintf(name, sizeof name, "%s (after '%c')", opt, sep);
+  st = strata_cli_int(name, s + 1, min, max, &y);
+  if (st) return st;
+  *a = x;
+  *b = y;
+  return STRATA_OK;
+}
+
+void strata_cli_monitor_default_file(char *buf, size_t bufsize) {
+  const char *job = getenv("SLURM_JOB_ID");
+  if (job && *job && strlen(job) < 64 && !strchr(job, '/'))
+    snprintf(buf, bufsize, "strata-monitor.%s.endpoint", job);
+  else
+    snprintf(buf, bufsize, "strata-monitor.endpoint");
 }
 
 int strata_cli_double(const char *opt, const char *val, double min, double max, double *out) {

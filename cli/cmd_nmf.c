@@ -92,9 +92,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     switch (ch) {
     case 'k': STRATA_CHECK(strata_cli_int("--k", optarg, 1, 512, &v64)); o.k = (int)v64; break;
     case OPT_KRANGE:
-      if (sscanf(optarg, "%d:%d", &kmin, &kmax) != 2 || kmin < 1 || kmax < kmin || kmax > 512)
-        STRATA_CHECK(strata_cli_usage("--k-range wants A:B with 1 <= A <= B <= 512, got '%s'", optarg));
+    {
+      int64_t a = 0, b = 0;
+      STRATA_CHECK(strata_cli_int_pair("--k-range", optarg, ':', 1, 512, 0, &a, &b));
+      if (b < a) STRATA_CHECK(strata_cli_usage("--k-range wants A:B with A <= B, got '%s'", optarg));
+      kmin = (int)a;
+      kmax = (int)b;
       break;
+    }
     case OPT_RUNS: STRATA_CHECK(strata_cli_int("--runs", optarg, 1, 10000, &v64)); runs = (int)v64; break;
     case OPT_VIEWS: views_arg = optarg; break;
     case OPT_WEIGHTS: weights_arg = optarg; break;

@@ -26,17 +26,19 @@ static int parse_views(const char *arg, strata_sim_view_t *views, int *nviews) {
   char *copy = strdup(arg), *save = NULL;
   if (!copy) return strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char name[256], lik[64], extra;
-    long long d = 0;
+    char name[256], lik[64], opt[300];
+    int64_t d = 0;
+    int len = 0;
     if (n == MAX_VIEWS) STRATA_FAIL(STRATA_ERR_USAGE, "--views: at most %d views", MAX_VIEWS);
-    if (sscanf(tok, "%255[^:]:%63[^:]:%lld%c", name, lik, &d, &extra) != 3)
+    /* the count goes through strata_cli_int: sscanf's %lld has no defined overflow */
+    if (sscanf(tok, "%255[^:]:%63[^:]:%n", name, lik, &len) != 2 || len == 0)
       STRATA_FAIL(STRATA_ERR_USAGE, "--views wants NAME:gaussian|bernoulli:FEATURES[,...], got '%s'", tok);
     if (strlen(name) >= sizeof views[n].name || strchr(name, '/'))
       STRATA_FAIL(STRATA_ERR_USAGE, "--views: view name '%s' is too long or contains '/'", name);
     if (strcmp(lik, "gaussian") && strcmp(lik, "bernoulli"))
       STRATA_FAIL(STRATA_ERR_USAGE, "--views %s: likelihood '%s' is not gaussian or bernoulli", name, lik);
-    if (d < 1 || d > ((long long)1 << 40))
-      STRATA_FAIL(STRATA_ERR_USAGE, "--views %s: %lld features (want >= 1)", name, d);
+    snprintf(opt, sizeof opt, "--views %s: FEATURES", name);
+    STRATA_CHECK(strata_cli_int(opt, tok + len, 1, (int64_t)1 << 40, &d));
     for (int k = 0; k < n; k++)
       if (!strcmp(views[k].name, name)) STRATA_FAIL(STRATA_ERR_USAGE, "--views: view '%s' given twice", name);
     memset(&views[n], 0, sizeof views[n]);
@@ -378,12 +380,9 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case 'o': out = optarg; break;
     case 'P': STRATA_CHECK(strata_cli_int("--patients", optarg, 1, 100000000, &par.npatients)); break;
     case 'r': {
-      char *e1 = NULL, *e2 = NULL;
-      long a = strtol(optarg, &e1, 10), b = a;
-      if (e1 != optarg && *e1 == '-') b = strtol(e1 + 1, &e2, 10);
-      int ok = e1 != optarg && (*e1 == '\0' || (*e1 == '-' && e2 != e1 + 1 && *e2 == '\0'));
-      if (!ok || a < 1 || b < a || b > 1000)
-        STRATA_CHECK(strata_cli_usage("--regions wants MIN-MAX (1 <= MIN <= MAX <= 1000) or N, got '%s'", optarg));
+      int64_t a = 0, b = 0;
+      STRATA_CHECK(strata_cli_int_pair("--regions", optarg, '-', 1, 1000, 1, &a, &b));
+      if (b < a) STRATA_CHECK(strata_cli_usage("--regions wants MIN-MAX with MIN <= MAX, got '%s'", optarg));
       par.rmin = (int)a;
       par.rmax = (int)b;
       break;

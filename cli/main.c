@@ -94,12 +94,11 @@ static int take_common(strata_cli_t *cli, int *argc, char **argv) {
     case 0: STRATA_CHECK(strata_cli_int("--verbosity", val, 0, 3, &v)); cli->verbosity = (int)v; break;
     case 1: STRATA_CHECK(strata_cli_int("--threads", val, 0, 4096, &v)); cli->threads = (int)v; break;
     case 2: {
-      int r = 0, c = 0;
-      char extra;
-      if (sscanf(val, "%dx%d%c", &r, &c, &extra) != 2 || r < 1 || c < 1)
-        return strata_cli_usage("--grid wants ROWSxCOLS (e.g. 2x2), got '%s'", val);
-      cli->nprow = r;
-      cli->npcol = c;
+      /* each side at most the number of ranks: a longer side can never match them */
+      int64_t r = 0, c = 0;
+      STRATA_CHECK(strata_cli_int_pair("--grid", val, 'x', 1, cli->size, 0, &r, &c));
+      cli->nprow = (int)r;
+      cli->npcol = (int)c;
       break;
     }
     case 3: cli->evopts.endpoint = val; break;
@@ -110,6 +109,11 @@ static int take_common(strata_cli_t *cli, int *argc, char **argv) {
   }
   argv[out] = NULL;
   *argc = out;
+  if (cli->evopts.endpoint && !cli->evopts.endpoint_file && strncmp(cli->evopts.endpoint, "connect:", 8) != 0) {
+    static char default_file[256]; /* lives as long as cli */
+    strata_cli_monitor_default_file(default_file, sizeof default_file);
+    cli->evopts.endpoint_file = default_file;
+  }
 cleanup:
   return st;
 }

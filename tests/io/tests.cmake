@@ -9,3 +9,5 @@ strata_script_test(io_import NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA
 strata_script_test(io_interop NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA_DIR}/test_interop.py $<TARGET_FILE:cohort_dump>)
 strata_script_test(io_errors NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA_DIR}/test_errors.py)
 strata_script_test(io_usage NPROCS 1 COMMAND bash ${STRATA_AREA_DIR}/test_usage.sh)
+# every integer option of every command is range-checked, naming the option (issue 14, item 7)
+strata_script_test(io_options NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}/test_options.sh)
