@@ -15,7 +15,10 @@ typedef struct strata_cli {
   int threads;                   /* --threads N: BLAS threads per rank (0 = auto) */
   int nprow, npcol;              /* --grid RxC (0 = choose from the shape) */
   strata_events_opts_t evopts;   /* --monitor, --monitor-file, --monitor-curve, --events-jsonl */
-  strata_events_t *ev;           /* created by main before run(), destroyed after */
+  strata_events_t *ev;           /* created by strata_cli_start (or by main after a run that
+                                    failed before it), destroyed by main */
+  struct strata_cli_paths *paths; /* the files declared for strata_cli_start (cli/cli_paths.c) */
+  int started, refused;          /* strata_cli_start ran; it refused the files */
 } strata_cli_t;
 
 /* One subcommand.  run() gets argv[0] = command name and the command's own options (the
@@ -51,6 +54,29 @@ struct strata_grid;
 int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, struct strata_cohort **out,
                            struct strata_grid **grid);
 /* The text of the options every command takes (printed under each command's usage). */
+/* ---- the files a command reads and writes (cli/cli_paths.c) ---------------------------------
+ * After parsing its options and before any work, a command declares every file it reads
+ * (strata_cli_input), every file it creates or replaces (strata_cli_output; PREFIX outputs as
+ * prefix + suffix), and a checkpoint it continues (strata_cli_resume: an input that the output
+ * declared under ckpt_opt may name, because a checkpoint is read completely before it is
+ * replaced), then calls strata_cli_start.  Not collective; opt names the option in messages
+ * ("-o", "--tsv", "COHORT"); a NULL or empty path is ignored. */
+void strata_cli_input(strata_cli_t *cli, const char *opt, const char *path);
+void strata_cli_output(strata_cli_t *cli, const char *opt, const char *path);
+void strata_cli_output_suffix(strata_cli_t *cli, const char *opt, const char *prefix, const char *suffix);
+void strata_cli_resume(strata_cli_t *cli, const char *opt, const char *path, const char *ckpt_opt);
+/* Collective.  Check the declared files on every rank and agree: an output that is an input or
+ * another output (the same file by device and inode, so symlinks and hard links are caught, or
+ * the same name in the same directory) is a usage error (exit 1) naming both; an output whose
+ * directory is missing, is not a directory or refuses a new file (a probe file is created and
+ * removed) is an I/O error (exit 3) naming it.  --events-jsonl and --monitor-file are outputs
+ * too.  Then rank 0 removes temporaries of killed earlier runs on the same outputs
+ * ("<output>.tmp.<pid>" whose pid is not running on this host) and the progress channel
+ * starts (cli->ev).  Nothing has been written when it fails. */
+STRATA_NODISCARD int strata_cli_start(strata_cli_t *cli);
+/* Forget declared files (main, after a command that never called strata_cli_start). */
+void strata_cli_paths_free(strata_cli_t *cli);
+
 extern const char strata_cli_common_help[];
 
 #endif

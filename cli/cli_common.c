@@ -110,6 +110,8 @@ int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, strata_coho
     else STRATA_CHECK(strata_cli_usage("unknown option or missing value: '%s'", argv[optind - 1]));
   }
   if (optind != argc - 1) STRATA_CHECK(strata_cli_usage("expected one cohort file"));
+  strata_cli_input(cli, "COHORT", argv[optind]);
+  STRATA_CHECK(strata_cli_start(cli));
   STRATA_CHECK(strata_cohort_open(cli->comm, argv[optind], patient_column, no_patient, out));
   const strata_cohort_t *c = *out;
   int64_t maxcols = 1;

@@ -69,6 +69,10 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   if (nviews == 0) STRATA_CHECK(strata_cli_usage("at least one --view NAME=PATH is required"));
   STRATA_CALLOC(views, nviews);
   for (int k = 0; k < nviews; k++) STRATA_CHECK(parse_view(vargs[k], by_column, &views[k]));
+  strata_cli_input(cli, "--samples", o.samples);
+  for (int k = 0; k < nviews; k++) strata_cli_input(cli, "--view", views[k].path);
+  strata_cli_output(cli, "-o", o.out);
+  STRATA_CHECK(strata_cli_start(cli));
   o.views = views;
   o.nviews = nviews;
   o.dtype_bytes = f32 ? 4 : 8;

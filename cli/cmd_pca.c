@@ -180,11 +180,12 @@ int strata_pca_cli_run(strata_cli_t *cli, int argc, char **argv, int centered) {
   if (optind != argc - 1) USAGE("one input cohort expected, got %d arguments", argc - optind);
   const char *input = argv[optind];
   if (!output) USAGE("-o/--output RESULTS.h5mu is required");
-  {
-    char ri[PATH_MAX], ro[PATH_MAX];
-    if (strcmp(input, output) == 0 || (realpath(input, ri) && realpath(output, ro) && strcmp(ri, ro) == 0))
-      USAGE("--output '%s' is the input file; the input is never overwritten", output);
-  }
+  strata_cli_input(cli, "COHORT", input);
+  strata_cli_output(cli, "-o", output);
+  strata_cli_output_suffix(cli, "--tsv", tsv, ".scores.tsv");
+  strata_cli_output_suffix(cli, "--tsv", tsv, ".loadings.tsv");
+  strata_cli_output_suffix(cli, "--tsv", tsv, ".variance.tsv");
+  STRATA_CHECK(strata_cli_start(cli));
   o.ev = cli->ev;
 
   /* the cohort and the views */

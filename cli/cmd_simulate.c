@@ -411,6 +411,12 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   }
   if (optind < argc) STRATA_CHECK(strata_cli_usage("unexpected argument '%s'", argv[optind]));
   if (!out) STRATA_CHECK(strata_cli_usage("-o/--output is required"));
+  strata_cli_output(cli, "-o", out);
+  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".maf.tsv");
+  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".ccf.tsv");
+  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".clin.tsv");
+  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".clones.tsv");
+  STRATA_CHECK(strata_cli_start(cli));
   STRATA_CHECK(parse_views(views_arg, views, &par.nviews));
   STRATA_CHECK(parse_missing(missing_arg, views, par.nviews));
   par.views = views;

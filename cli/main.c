@@ -194,14 +194,21 @@ int main(int argc, char **argv) {
     strata_set_verbosity(cli.verbosity);
     strata_signal_install();
     set_blas_threads(&cli);
-    st = strata_events_create(cli.comm, &cli.evopts, &cli.ev);
-    st = strata_agree(cli.comm, st);
   }
   if (st == STRATA_OK) {
+    /* the command declares its files and starts the progress channel (strata_cli_start)
+     * before any work, so that no file is written before its paths are checked */
     optind = 1; /* commands use getopt_long on their own argv */
     st = cmd->run(&cli, cargc, cargv);
   }
   st = strata_agree(cli.comm, st);
+  strata_cli_paths_free(&cli);
+  if (!cli.ev && !cli.refused) {
+    /* a run that failed before strata_cli_start (a bad option) still reports its end */
+    strata_events_t *ev = NULL;
+    if (strata_agree(cli.comm, strata_events_create(cli.comm, &cli.evopts, &ev)) == STRATA_OK) cli.ev = ev;
+    else strata_events_destroy(&ev);
+  }
   exit_code = strata_exit_code(st);
   if (st != STRATA_OK && rank == 0) {
     int who = strata_err_rank();
