@@ -3,12 +3,15 @@
  * copy-number segments.  Reading is collective and patient-distributed: plain-text files are cut
  * into byte ranges read in parallel (gzip: rank 0 reads), and every row is sent to the rank owning
  * its patient (patients balanced by row count, never split), so per-rank memory follows its
- * patients.  Implemented in io/mutations.c; no metrics. */
+ * patients.  The table types are in strata/mutation_table.h (shared with the ITH solvers).
+ * Implemented in io/mutations.c (text) and io/mutations_h5.c (the copy stored in a cohort);
+ * no metrics. */
 #ifndef STRATA_MUTATIONS_H
 #define STRATA_MUTATIONS_H
 #include <mpi.h>
 #include <stdint.h>
 #include "strata/error.h"
+#include "strata/mutation_table.h"
 
 typedef enum {
   STRATA_MUT_MESKIT = 0,  /* MesKit MAF: Ref_allele_depth, Alt_allele_depth, VAF (+ clin, + CCF) */
@@ -31,48 +34,6 @@ typedef struct strata_mut_spec {
   double ccf_conf_level; /* for CCF_CI_High = CCF + qnorm(1-(1-level)/2)*CCF_Std; 0 -> 0.95 */
 } strata_mut_spec_t;
 
-/* Rows of the patients this rank owns, columnar.  Unknown numbers are NaN (doubles) or -1
- * (depths, clusters).  Global sample/patient/tumor tables are identical on every rank. */
-typedef struct strata_mut_table {
-  /* global metadata (every rank) */
-  int64_t nsamples;
-  char **sample_names;     /* [nsamples] in order of first appearance among kept rows */
-  int32_t *sample_patient; /* [nsamples] */
-  int32_t *sample_tumor;   /* [nsamples] global tumor index */
-  int64_t npatients;
-  char **patient_names;  /* [npatients] in order of first appearance */
-  int *patient_owner;    /* [npatients] rank owning the patient */
-  int64_t *patient_rows; /* [npatients] kept rows per patient (the balancing cost) */
-  int64_t ntumors;
-  char **tumor_names;     /* [ntumors] Tumor_ID (unique per patient; index is global) */
-  int32_t *tumor_patient; /* [ntumors] */
-  /* local rows: only owned patients */
-  int64_t n;
-  int32_t *sample;                /* [n] global sample index */
-  int32_t *chrom;                 /* [n] interned chromosome (or mutation_id for PyClone) */
-  int64_t *pos;                   /* [n] */
-  int32_t *ref, *alt;             /* [n] interned alleles */
-  uint8_t *nonsyn;                /* [n] 1 if non-synonymous (maftools' list) or class unknown */
-  uint8_t *snp;                   /* [n] 1 if Variant_Type == SNP (or unknown and ref/alt 1 base) */
-  int32_t *ref_depth, *alt_depth; /* [n] -1 unknown */
-  double *vaf;                    /* [n] in [0,1] after percent conversion; NaN unknown */
-  double *ccf;                    /* [n] capped at 1; NaN unknown */
-  double *ccf_std;                /* [n] NaN unknown */
-  double *ccf_ci_high;            /* [n] NaN unknown */
-  int32_t *cluster;               /* [n] -1 none */
-  int64_t *line;                  /* [n] 1-based source line */
-  /* what the reader saw (global, identical on every rank) */
-  int has_depth, has_vaf, has_ccf, has_ci, has_cluster, has_class;
-  int vaf_percent;       /* 1 if max VAF > 1 and all VAFs were divided by 100 */
-  int64_t vaf_fraction_rows; /* with vaf_percent: rows whose VAF was <= 1 before (mixed units?) */
-  int64_t nrows_total;   /* with vaf_percent: kept rows over all ranks */
-  int64_t dropped_vaf0;  /* rows with VAF == 0 ("absent in this region"), not stored */
-  int64_t dropped_chrM;  /* rows on chromosome M/MT, not stored */
-  int64_t ccf_unmatched; /* CCF rows that matched no kept mutation row */
-  int64_t nstrings;      /* interned strings (chromosomes, alleles) on this rank */
-  char **strings;        /* [nstrings]: chrom/ref/alt ids index this */
-} strata_mut_table_t;
-
 /* Collective over comm.  Read the mutation table described by spec; each rank keeps the rows of
  * the patients assigned to it (strata_partition_patients over comm's ranks with cost = kept rows
  * per patient; a patient is never split).  Applies MesKit's readMaf/validMaf conventions: rows with
@@ -85,18 +46,6 @@ STRATA_NODISCARD int strata_mut_read(MPI_Comm comm, const strata_mut_spec_t *spe
                                      strata_mut_table_t **out);
 /* NULL-safe; sets *t to NULL.  Not collective. */
 void strata_mut_table_destroy(strata_mut_table_t **t);
-
-/* Allele-specific copy-number segments of the owned patients. */
-typedef struct strata_seg_table {
-  int64_t n;
-  int32_t *sample;         /* [n] global sample index of the mutation table */
-  int32_t *chrom;          /* [n] 1..22, 23 = X, 24 = Y ("chr" stripped); other names -> 0 */
-  int64_t *start, *end;    /* [n] 1-based inclusive */
-  double *major, *minor;   /* [n] allele copy numbers; minor NaN when only a total is given */
-  double *total;           /* [n] total copy number (major+minor if not given) */
-  int has_alleles;         /* 1 if major/minor columns were found */
-  int64_t unknown_samples; /* rows for samples not in the mutation table (skipped) */
-} strata_seg_table_t;
 
 /* Collective over comm.  Read a segment file (Patient_ID optional, Tumor_Sample_Barcode (or
  * SAMPLE/sample), Chromosome, Start_Position, End_Position, and Major_CN + Minor_CN (or
