@@ -314,6 +314,7 @@ static int schema_ok(const char *s) {
 
 static int run(strata_cli_t *cli, int argc, char **argv) {
   int st = STRATA_OK, once = 0, plain = 0, bind = 0;
+  long long bad = 0; /* --bind: malformed messages ignored */
   const char *file = NULL, *endpoint = NULL, *curve = NULL, *jsonl_path = NULL, *keygen = NULL;
   double timeout = 10.0;
   char ep[512];
@@ -365,7 +366,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     int connect = 0;
     if (bind) {
       if (strncmp(endpoint, "connect:", 8) == 0) STRATA_FAIL(STRATA_ERR_USAGE, "--bind takes an endpoint, not connect:");
-      STRATA_CHECK(strata_monitor_parse_endpoint(endpoint, curve != NULL, ep, sizeof ep, &connect));
+      STRATA_CHECK(strata_monitor_parse_endpoint(endpoint, ep, sizeof ep, &connect));
     } else {
       snprintf(ep, sizeof ep, "%s", endpoint);
     }
@@ -424,13 +425,25 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       if (v.tty && got_any) draw(&v, 0);
       continue;
     }
-    v.last_msg = now;
-    got_any = 1;
     json_error_t jerr;
     m = json_loads(msg, 0, &jerr);
+    const char *schema = json_string_value(json_object_get(m, "schema"));
+    if (bind && (!json_is_object(m) || !schema_ok(schema))) {
+      /* a bound monitor hears whoever connects: a stray or hostile message must not end it
+       * (and its exit code stands for the run's), so it is counted and dropped */
+      if (bad++ == 0 || cli->verbosity >= 2)
+        fprintf(stderr, "strata monitor: ignored a malformed message on %s (%s)\n", v.endpoint,
+                !json_is_object(m) ? "not a JSON object" : "not schema " STRATA_EVENTS_SCHEMA);
+      json_decref(m);
+      m = NULL;
+      free(msg);
+      msg = NULL;
+      continue;
+    }
+    v.last_msg = now;
+    got_any = 1;
     if (!json_is_object(m))
       STRATA_FAIL(STRATA_ERR_INPUT, "%s sent a message that is not a JSON object (%s): not a strata run?", v.endpoint, jerr.text);
-    const char *schema = json_string_value(json_object_get(m, "schema"));
     if (!schema_ok(schema))
       STRATA_FAIL(STRATA_ERR_INPUT, "%s speaks schema '%s'; this strata monitor understands %s (use a matching strata)",
                   v.endpoint, schema ? schema : "(none)", STRATA_EVENTS_SCHEMA);
@@ -479,6 +492,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     msg = NULL;
   }
 cleanup:
+  if (bad) fprintf(stderr, "strata monitor: %lld malformed message%s ignored\n", bad, bad == 1 ? "" : "s");
   json_decref(m);
   free(msg);
   json_decref(v.run);
@@ -509,7 +523,10 @@ const strata_cmd_t strata_cmd_monitor = {
     "  --endpoint EP    connect to EP, e.g. tcp://node17:40123\n"
     "  --bind EP        bind EP instead (tcp://127.0.0.1:0 = any free port; with --file F the\n"
     "                   actual endpoint is written to F) and wait for a run started with\n"
-    "                   --monitor connect:EP\n"
+    "                   --monitor connect:EP.  Without --curve only a loopback address is\n"
+    "                   accepted (judged on the address bound: 0.0.0.0, [::], a host name\n"
+    "                   with a public address are refused, exit 1).  Messages that are not\n"
+    "                   strata events are counted and ignored, never end the monitor\n"
     "  --curve DIR      CURVE encryption and authentication with the keys in DIR (client.key,\n"
     "                   client.pub, server.pub); the run uses --monitor-curve DIR\n"
     "  --keygen DIR     create DIR (mode 0700) with a server and a client key pair and\n"
@@ -527,6 +544,7 @@ const strata_cmd_t strata_cmd_monitor = {
     "\n"
     "Exit status: the run's own exit code when it ends (0 ok, 2 bad input, 3 I/O, 4 numerical,\n"
     "5 internal, 6 checkpointed and stopped); 3 when the run goes silent for --timeout seconds\n"
-    "or the endpoint cannot be reached; 2 when the run speaks a schema version this monitor does\n"
-    "not understand; 1 on a usage error.\n",
+    "or the endpoint cannot be reached; 2 when the run it connected to (--file, --endpoint)\n"
+    "speaks a schema version this monitor does not understand; 1 on a usage error or an\n"
+    "unencrypted --bind that other hosts could reach.\n",
     run};

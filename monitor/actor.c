@@ -386,15 +386,20 @@ static int setup_pub(strata_actor_t *a, const strata_actor_cfg_t *cfg) {
     snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
   } else {
     if (zmq_bind(a->pub, cfg->endpoint) != 0) {
-      /* ZeroMQ binds to an interface name or an address only: also accept this host's name */
+      /* ZeroMQ binds to an interface name or an address only: also accept this host's name.
+       * The reason is ZeroMQ's own, kept before the resolver can overwrite errno. */
+      int e = zmq_errno();
       char resolved[512];
-      if (errno != ENODEV || resolve_host(cfg->endpoint, resolved, sizeof resolved) != 0 ||
-          zmq_bind(a->pub, resolved) != 0)
-        STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s': %s", cfg->endpoint, zmq_strerror(errno));
+      if (e != ENODEV || resolve_host(cfg->endpoint, resolved, sizeof resolved) != 0)
+        STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s': %s%s", cfg->endpoint, zmq_strerror(e),
+                    strchr(cfg->endpoint, '[') ? " (IPv6 addresses are not enabled: use an IPv4 address)" : "");
+      if (zmq_bind(a->pub, resolved) != 0)
+        STRATA_FAIL(STRATA_ERR_IO, "--monitor: cannot bind '%s' (%s): %s", cfg->endpoint, resolved,
+                    zmq_strerror(zmq_errno()));
     }
-    size_t len = sizeof a->endpoint;
-    if (zmq_getsockopt(a->pub, ZMQ_LAST_ENDPOINT, a->endpoint, &len) != 0)
-      snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
+    /* listening without encryption is allowed on loopback only, judged on the address bound */
+    STRATA_CHECK(strata_monitor_check_bound(a->pub, cfg->curve_dir != NULL, "--monitor", cfg->endpoint,
+                                            a->endpoint, sizeof a->endpoint));
   }
 cleanup:
   return st;

@@ -1,6 +1,7 @@
 /* The outside of the progress channel: --monitor values, the endpoint file, CURVE key files
  * and the subscriber socket used by `strata monitor` and the tests.  Not the publisher (that
  * is monitor/actor.c, driven by monitor/events.c) and not the terminal view (cli/cmd_monitor.c). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,14 +15,6 @@
 
 #include "strata/monitor.h"
 #include "strata/util.h"
-
-void strata_monitor_default_file(char *buf, size_t bufsize) {
-  const char *job = getenv("SLURM_JOB_ID");
-  if (job && *job)
-    snprintf(buf, bufsize, "strata-monitor.%s.endpoint", job);
-  else
-    snprintf(buf, bufsize, "strata-monitor.endpoint");
-}
 
 int strata_monitor_write_endpoint(const char *path, const char *endpoint) {
   int st = STRATA_OK;
@@ -125,8 +118,7 @@ cleanup:
 /* ------------------------------------------------------------------------------------------ */
 /* --monitor values */
 
-int strata_monitor_parse_endpoint(const char *value, int curve, char *buf, size_t bufsize,
-                                  int *connect) {
+int strata_monitor_parse_endpoint(const char *value, char *buf, size_t bufsize, int *connect) {
   int st = STRATA_OK;
   *connect = 0;
   const char *v = value;
@@ -138,29 +130,76 @@ int strata_monitor_parse_endpoint(const char *value, int curve, char *buf, size_
     /* "5555" or ":5555": a port on loopback */
     const char *p = v[0] == ':' ? v + 1 : v;
     char *end = NULL;
+    errno = 0;
     long port = strtol(p, &end, 10);
-    if (!*p || *end || port < 0 || port > 65535 || *connect)
+    if (!*p || *p == '-' || *p == '+' || *end || errno || port < 0 || port > 65535 || *connect)
       STRATA_FAIL(STRATA_ERR_USAGE,
-                  "--monitor wants tcp://HOST:PORT, PORT or connect:tcp://HOST:PORT, got '%s'", value);
+                  "--monitor wants tcp://HOST:PORT, PORT (0..65535) or connect:tcp://HOST:PORT, got '%s'", value);
     snprintf(buf, bufsize, "tcp://127.0.0.1:%ld", port);
     goto cleanup;
   }
   if (strncmp(v, "tcp://", 6) != 0 && strncmp(v, "ipc://", 6) != 0)
     STRATA_FAIL(STRATA_ERR_USAGE, "--monitor: only tcp:// and ipc:// endpoints are supported, got '%s'", value);
   if (strlen(v) >= bufsize) STRATA_FAIL(STRATA_ERR_USAGE, "--monitor: endpoint too long");
-  if (!*connect && strncmp(v, "tcp://", 6) == 0) {
-    const char *host = v + 6;
-    int wildcard = strncmp(host, "*:", 2) == 0 || strncmp(host, "0.0.0.0:", 8) == 0 ||
-                   strncmp(host, "[::]:", 5) == 0;
-    if (wildcard && !curve)
-      STRATA_FAIL(STRATA_ERR_USAGE,
-                  "--monitor %s would publish progress on every interface without encryption: "
-                  "name one interface or address (e.g. tcp://ib0:0) or add --monitor-curve DIR",
-                  value);
-    if (!strrchr(host, ':'))
-      STRATA_FAIL(STRATA_ERR_USAGE, "--monitor: '%s' has no port (use :0 for any free port)", value);
-  }
+  if (!*connect && strncmp(v, "tcp://", 6) == 0 && !strrchr(v + 6, ':'))
+    STRATA_FAIL(STRATA_ERR_USAGE, "--monitor: '%s' has no port (use :0 for any free port)", value);
+  /* whether a bind is acceptable is decided on the address actually bound
+   * (strata_monitor_check_bound), not on this text: 0, 0x0, 0.0.0.00 and host names all
+   * reach every interface or a public one without looking like it */
   snprintf(buf, bufsize, "%s", v);
+cleanup:
+  return st;
+}
+
+int strata_monitor_endpoint_is_local(const char *endpoint) {
+  if (!endpoint) return 0;
+  if (strncmp(endpoint, "ipc://", 6) == 0 || strncmp(endpoint, "inproc://", 9) == 0) return 1;
+  if (strncmp(endpoint, "tcp://", 6) != 0) return 0;
+  /* ZMQ_LAST_ENDPOINT gives a numeric address: tcp://A.B.C.D:PORT or tcp://[IPV6]:PORT */
+  char host[INET6_ADDRSTRLEN + 8];
+  const char *h = endpoint + 6, *colon = strrchr(h, ':');
+  if (!colon || colon == h) return 0;
+  size_t n = (size_t)(colon - h);
+  if (h[0] == '[') {
+    if (n < 2 || h[n - 1] != ']') return 0;
+    h++;
+    n -= 2;
+  }
+  if (n == 0 || n >= sizeof host) return 0;
+  memcpy(host, h, n);
+  host[n] = '\0';
+  struct in_addr a4;
+  struct in6_addr a6;
+  if (inet_pton(AF_INET, host, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET6, host, &a6) == 1) {
+    static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a6.s6_addr, loop6, 16) == 0) return 1;
+    return memcmp(a6.s6_addr, mapped, 12) == 0 && a6.s6_addr[12] == 127; /* ::ffff:127.x.y.z */
+  }
+  return 0; /* a name or anything unparsable: not known to be local */
+}
+
+int strata_monitor_check_bound(void *sock, int curve, const char *what, const char *asked, char *bound,
+                               size_t boundsize) {
+  int st = STRATA_OK;
+  size_t len = boundsize;
+  if (zmq_getsockopt(sock, ZMQ_LAST_ENDPOINT, bound, &len) != 0 || !bound[0]) {
+    int e = zmq_errno();
+    bound[0] = '\0';
+    /* cannot tell what was bound: treat it as public */
+    if (!curve) STRATA_FAIL(STRATA_ERR_IO, "%s %s: cannot read the bound address back: %s", what, asked, zmq_strerror(e));
+    snprintf(bound, boundsize, "%s", asked);
+    goto cleanup;
+  }
+  if (!curve && !strata_monitor_endpoint_is_local(bound)) {
+    zmq_unbind(sock, bound);
+    STRATA_FAIL(STRATA_ERR_USAGE,
+                "%s %s bound %s, which other hosts can reach, without encryption: refused. Bind "
+                "tcp://127.0.0.1:PORT (and forward the port, e.g. ssh -L) or add %s DIR (keys from "
+                "'strata monitor --keygen DIR')",
+                what, asked, bound, strcmp(what, "--bind") == 0 ? "--curve" : "--monitor-curve");
+  }
 cleanup:
   return st;
 }
@@ -196,9 +235,9 @@ int strata_subscriber_create(const char *endpoint, int bind, const char *curve_d
   zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, "", 0);
   if (bind) {
     if (zmq_bind(s->sock, endpoint) != 0)
-      STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot bind '%s': %s", endpoint, zmq_strerror(errno));
-    size_t len = sizeof s->endpoint;
-    zmq_getsockopt(s->sock, ZMQ_LAST_ENDPOINT, s->endpoint, &len);
+      STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot bind '%s': %s", endpoint, zmq_strerror(zmq_errno()));
+    STRATA_CHECK(strata_monitor_check_bound(s->sock, curve_dir != NULL, "--bind", endpoint, s->endpoint,
+                                            sizeof s->endpoint));
   } else {
     if (zmq_connect(s->sock, endpoint) != 0)
       STRATA_FAIL(STRATA_ERR_IO, "monitor: cannot connect to '%s': %s", endpoint, zmq_strerror(errno));

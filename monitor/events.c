@@ -79,7 +79,7 @@ static int start_rank0(strata_events_t *ev, const strata_events_opts_t *opts) {
   if (!endpoint && opts->endpoint_file) endpoint = "tcp://127.0.0.1:0";
   if (!endpoint && opts->curve_dir)
     STRATA_FAIL(STRATA_ERR_USAGE, "--monitor-curve needs --monitor (or --monitor-file)");
-  if (endpoint) STRATA_CHECK(strata_monitor_parse_endpoint(endpoint, opts->curve_dir != NULL, ep, sizeof ep, &connect));
+  if (endpoint) STRATA_CHECK(strata_monitor_parse_endpoint(endpoint, ep, sizeof ep, &connect));
   if (opts->jsonl) {
     jsonl = fopen(opts->jsonl, "a");
     if (!jsonl) STRATA_FAIL(STRATA_ERR_IO, "--events-jsonl: cannot open '%s': %s", opts->jsonl, strerror(errno));
@@ -98,13 +98,14 @@ static int start_rank0(strata_events_t *ev, const strata_events_opts_t *opts) {
       snprintf(fixed, sizeof fixed, "tcp://%s:%s", host, p + 11);
       snprintf(ev->endpoint, sizeof ev->endpoint, "%s", fixed);
     }
-    if (opts->endpoint_file)
+    if (opts->endpoint_file) {
       snprintf(ev->endpoint_file, sizeof ev->endpoint_file, "%s", opts->endpoint_file);
-    else
-      strata_monitor_default_file(ev->endpoint_file, sizeof ev->endpoint_file);
-    STRATA_CHECK(strata_monitor_write_endpoint(ev->endpoint_file, ev->endpoint));
-    ev->wrote_file = 1;
-    strata_log(MPI_COMM_SELF, 1, "strata: progress on %s (watch it with: strata monitor --file %s)\n", ev->endpoint, ev->endpoint_file);
+      STRATA_CHECK(strata_monitor_write_endpoint(ev->endpoint_file, ev->endpoint));
+      ev->wrote_file = 1;
+      strata_log(MPI_COMM_SELF, 1, "strata: progress on %s (watch it with: strata monitor --file %s)\n", ev->endpoint, ev->endpoint_file);
+    } else {
+      strata_log(MPI_COMM_SELF, 1, "strata: progress on %s (watch it with: strata monitor --endpoint %s)\n", ev->endpoint, ev->endpoint);
+    }
   }
 cleanup:
   if (jsonl) fclose(jsonl);

@@ -23,8 +23,10 @@ typedef struct strata_events_opts {
 /* Collective over comm.  Start the publisher (an actor thread on rank 0) when opts->endpoint or
  * opts->endpoint_file is set (the latter alone binds tcp://127.0.0.1:0), the JSON-lines log when
  * opts->jsonl is set; otherwise only local progress printing.  When binding, rank 0 writes the
- * actual endpoint to opts->endpoint_file (default strata_monitor_default_file(), see
- * strata/monitor.h) atomically, and removes it again in strata_events_destroy.
+ * actual endpoint to opts->endpoint_file (when set; the command line supplies a default name)
+ * atomically, and removes it again in strata_events_destroy.  A bind that other hosts could
+ * reach is refused (STRATA_ERR_USAGE) unless opts->curve_dir is set
+ * (strata_monitor_check_bound in strata/monitor.h).
  * Sets *out, also on failure (an inert object that must still be destroyed collectively);
  * the status is rank 0's (agree it). */
 STRATA_NODISCARD int strata_events_create(MPI_Comm comm, const strata_events_opts_t *opts,

@@ -19,10 +19,6 @@
 #define STRATA_MONITOR_HEARTBEAT 1.0
 #define STRATA_MONITOR_SNAPSHOT_EVERY 10.0
 
-/* The default endpoint file name in the working directory: "strata-monitor.<SLURM_JOB_ID>.endpoint"
- * when SLURM_JOB_ID is set, else "strata-monitor.endpoint". */
-void strata_monitor_default_file(char *buf, size_t bufsize);
-
 /* Write `endpoint` and a newline to `path` atomically (temporary name, then rename).
  * Returns STRATA_OK or STRATA_ERR_IO with a message naming the file. */
 STRATA_NODISCARD int strata_monitor_write_endpoint(const char *path, const char *endpoint);
@@ -58,10 +54,26 @@ STRATA_NODISCARD int strata_subscriber_recv(strata_subscriber_t *sub, int timeou
 void strata_subscriber_destroy(strata_subscriber_t **sub);
 
 /* Normalise a --monitor value: "PORT" or ":PORT" -> tcp://127.0.0.1:PORT; a leading "connect:"
- * selects connect mode (*connect = 1).  Refuses binding to every interface ("*", 0.0.0.0, [::])
- * unless curve is set: name the interface or address instead, or use CURVE.
+ * selects connect mode (*connect = 1).  Only the syntax is checked here: whether a bind may
+ * listen where it does is decided after binding (strata_monitor_check_bound).
  * STRATA_ERR_USAGE with a message on a bad value. */
-STRATA_NODISCARD int strata_monitor_parse_endpoint(const char *value, int curve, char *buf,
-                                                   size_t bufsize, int *connect);
+STRATA_NODISCARD int strata_monitor_parse_endpoint(const char *value, char *buf, size_t bufsize,
+                                                   int *connect);
+
+/* 1 if an endpoint as ZeroMQ reports it after a bind (ZMQ_LAST_ENDPOINT: a numeric address)
+ * can only be reached from this host: tcp:// on 127.0.0.0/8, ::1 or ::ffff:127.x.y.z, and
+ * ipc:// or inproc://.  0 for everything else, including 0.0.0.0, [::], any other address and
+ * any text that is not a numeric address. */
+int strata_monitor_endpoint_is_local(const char *endpoint);
+
+/* After a successful zmq_bind on sock (a ZeroMQ socket): read the address actually bound
+ * (ZMQ_LAST_ENDPOINT) into bound[boundsize].  Without CURVE (curve = 0) an address other hosts
+ * can reach (strata_monitor_endpoint_is_local() == 0) is unbound again and refused with
+ * STRATA_ERR_USAGE; the message names the option `what` ("--monitor", "--bind"), the value
+ * asked for, the address bound and the two fixes (bind 127.0.0.1, or CURVE).  The decision is
+ * on the bound address, so every spelling of the wildcard (*, 0, 0x0, 0.0.0.00, [::]) and every
+ * host name or interface with a public address is caught.  Not collective. */
+STRATA_NODISCARD int strata_monitor_check_bound(void *sock, int curve, const char *what, const char *asked,
+                                                char *bound, size_t boundsize);
 
 #endif

@@ -10,3 +10,7 @@ strata_script_test(monitor_cli_subscribers NPROCS 1 2
   COMMAND bash ${STRATA_AREA_DIR}/cli_test.sh $<TARGET_FILE:monitor_emitter> $<TARGET_FILE:monitor_fake_pub> 1 2 3 4 5)
 strata_script_test(monitor_cli_modes NPROCS 1 2
   COMMAND bash ${STRATA_AREA_DIR}/cli_test.sh $<TARGET_FILE:monitor_emitter> $<TARGET_FILE:monitor_fake_pub> 6 7 8 9 10)
+# no unencrypted listener beyond loopback, decided on the address bound; a bound monitor ignores
+# malformed messages (issue 14, item 3)
+strata_script_test(monitor_bind NPROCS 1 2 4
+  COMMAND bash ${STRATA_AREA_DIR}/test_bind.sh $<TARGET_FILE:monitor_emitter> $<TARGET_FILE:monitor_fake_pub>)
