@@ -19,8 +19,11 @@ const char strata_cli_common_help[] =
     "  --grid RxC             process grid shape (default: chosen from the data shape)\n"
     "  --progress             print a progress line per iteration on stderr\n"
     "  --monitor EP           publish progress on ZeroMQ: tcp://127.0.0.1:0 binds (0 = any port),\n"
-    "                         connect:tcp://HOST:PORT connects to a binding 'strata monitor'\n"
-    "  --monitor-file F       write the actual endpoint to F (for 'strata monitor --file F')\n"
+    "                         connect:tcp://HOST:PORT connects to a binding 'strata monitor';\n"
+    "                         a bind beyond loopback (0.0.0.0, a network address) needs\n"
+    "                         --monitor-curve, else exit 1\n"
+    "  --monitor-file F       write the actual endpoint to F (for 'strata monitor --file F';\n"
+    "                         default strata-monitor[.SLURM_JOB_ID].endpoint)\n"
     "  --monitor-curve DIR    encrypt progress with CURVE keys from DIR\n"
     "  --events-jsonl F       also append every progress event to F as JSON lines\n";
 
