@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "strata/error.h"
 #include "strata/events.h"
+#include "strata/monitor.h"
 
 typedef struct strata_cli {
   const char *cmd;               /* the subcommand's name */
@@ -53,7 +54,6 @@ struct strata_cohort;
 struct strata_grid;
 int strata_cli_open_cohort(strata_cli_t *cli, int argc, char **argv, struct strata_cohort **out,
                            struct strata_grid **grid);
-/* The text of the options every command takes (printed under each command's usage). */
 /* ---- the files a command reads and writes (cli/cli_paths.c) ---------------------------------
  * After parsing its options and before any work, a command declares every file it reads
  * (strata_cli_input), every file it creates or replaces (strata_cli_output; PREFIX outputs as
@@ -77,6 +77,7 @@ STRATA_NODISCARD int strata_cli_start(strata_cli_t *cli);
 /* Forget declared files (main, after a command that never called strata_cli_start). */
 void strata_cli_paths_free(strata_cli_t *cli);
 
+/* The text of the options every command takes (printed under each command's usage). */
 extern const char strata_cli_common_help[];
 
 #endif

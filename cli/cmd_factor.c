@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "strata/cohort.h"
+#include "strata/checkpoint.h"
 #include "strata/factor.h"
 #include "strata/mofa2.h"
 #include "strata/util.h"
@@ -70,6 +71,7 @@ typedef struct args {
   char *likelihood;   /* concatenated V=L list */
   int64_t top;
   char ckpt_default[4200];
+  const char *ckpt_path, *resume_path;  /* --checkpoint (or its default), --resume */
   strata_factor_opts_t fo;
 } args_t;
 
@@ -124,9 +126,9 @@ static int parse(int argc, char **argv, args_t *a) {
       STRATA_CHECK(strata_cli_int("--seed", optarg, 0, INT64_MAX, &iv));
       a->fo.seed = (uint64_t)iv;
       break;
-    case 10: a->fo.checkpoint = optarg; break;
+    case 10: a->ckpt_path = optarg; break;
     case 11: STRATA_CHECK(strata_cli_int("--checkpoint-every", optarg, 0, INT64_MAX, &a->fo.checkpoint_every)); break;
-    case 12: a->fo.resume = optarg; break;
+    case 12: a->resume_path = optarg; break;
     case 13: a->tsv = optarg; break;
     case 14: STRATA_CHECK(strata_cli_int("--top", optarg, 0, 1000000, &a->top)); break;
     case 15: a->patient_col = optarg; break;
@@ -138,9 +140,9 @@ static int parse(int argc, char **argv, args_t *a) {
   a->input = argv[optind++];
   if (optind < argc) return strata_cli_usage("unexpected argument '%s'", argv[optind]);
   if (!a->output) return strata_cli_usage("-o MODEL.h5 is required");
-  if (!a->fo.checkpoint) {
+  if (!a->ckpt_path) {
     snprintf(a->ckpt_default, sizeof a->ckpt_default, "%s.ckpt", a->output);
-    a->fo.checkpoint = a->ckpt_default;
+    a->ckpt_path = a->ckpt_default;
   }
 cleanup:
   return st;
@@ -262,6 +264,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   double *z = NULL, **w = NULL, **icpt = NULL;
 
   STRATA_CHECK(parse(argc, argv, &a));
+  strata_cli_input(cli, "COHORT", a.input);
+  strata_cli_output(cli, "-o", a.output);
+  strata_cli_output(cli, "--checkpoint", a.ckpt_path);
+  strata_cli_resume(cli, "--resume", a.resume_path, "--checkpoint");
+  strata_cli_output_suffix(cli, "--tsv", a.tsv, ".Z.tsv");
+  strata_cli_output_suffix(cli, "--tsv", a.tsv, ".W.tsv");
+  strata_cli_output_suffix(cli, "--tsv", a.tsv, ".r2.tsv");
+  STRATA_CHECK(strata_cli_start(cli));
   STRATA_CHECK(strata_cohort_open(cli->comm, a.input, a.patient_col, 1, &co));
   STRATA_CALLOC(sel, co->nviews + 1);
   STRATA_CALLOC(lik, co->nviews + 1);
@@ -277,12 +287,14 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   strata_ev_phase_begin(cli->ev, "read", nsel);
   for (int i = 0; i < nsel; i++) {
     names[i] = co->views[sel[i]].name;
-    STRATA_CHECK(strata_cohort_read_view(co, sel[i], grid, part, &views[i]));
+    STRATA_CHECK(strata_cohort_read_view_finite(co, sel[i], grid, part, &views[i]));
   }
   strata_ev_phase_end(cli->ev, "read");
   strata_log(cli->comm, 1, "factor: %lld samples, %d views, %lld features, K = %d, grid %dx%d\n",
              (long long)co->nobs, nsel, (long long)dtot, a.fo.k, grid->nprow, grid->npcol);
   a.fo.view_names = names;
+  STRATA_CHECK(strata_ckpt_state_create(a.ckpt_path, &a.fo.checkpoint));
+  if (a.resume_path) STRATA_CHECK(strata_ckpt_state_create(a.resume_path, &a.fo.resume));
   STRATA_CHECK(strata_factor_fit(nsel, views, lik, &a.fo, cli->ev, &f));
   for (int i = 0; i < nsel; i++) strata_dmat_destroy(&views[i]);
   strata_ev_phase_begin(cli->ev, "write", 1);
@@ -321,6 +333,8 @@ cleanup:
   free(views); free(names); free(liknames); free(fnames); free(nvar); free(sel); free(lik);
   free(z); free(w); free(icpt); free(a.likelihood);
   strata_factor_destroy(&f);
+  strata_state_destroy(&a.fo.checkpoint);
+  strata_state_destroy(&a.fo.resume);
   strata_partition_destroy(&part);
   strata_grid_destroy(&grid);
   strata_cohort_close(&co);

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "strata/cohort.h"
 #include "strata/grid.h"
+#include "strata/checkpoint.h"
 #include "strata/nmf.h"
 #include "strata/nmf_results.h"
 #include "strata/partition.h"
@@ -49,7 +50,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   o.init = STRATA_NMF_INIT_NNDSVD;
   int kmin = 0, kmax = 0, runs = 10, negative = STRATA_NMF_NEG_ERROR, no_patient = 0, nsel = 0;
   int nweights = 0;
-  const char *output = "nmf.h5mu", *patient_col = NULL, *ckpt = NULL;
+  const char *output = "nmf.h5mu", *patient_col = NULL, *ckpt = NULL, *resume = NULL;
   char *views_arg = NULL, *weights_arg = NULL, *sel[MAX_VIEWS], *wtxt[MAX_VIEWS];
   char ckbuf[4200];
   double weights[MAX_VIEWS];
@@ -114,7 +115,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case 'o': output = optarg; break;
     case OPT_CKPT: ckpt = optarg; break;
     case OPT_CKPT_EVERY: STRATA_CHECK(strata_cli_int("--checkpoint-every", optarg, 0, INT64_MAX, &o.checkpoint_every)); break;
-    case OPT_RESUME: o.resume = optarg; break;
+    case OPT_RESUME: resume = optarg; break;
     case OPT_INNER: STRATA_CHECK(strata_cli_int("--inner", optarg, 1, 1000, &v64)); o.inner = (int)v64; break;
     case OPT_COMPRESS: STRATA_CHECK(strata_cli_int("--compress", optarg, 0, 4096, &v64)); o.compress = (int)v64; break;
     default: STRATA_CHECK(strata_cli_usage("unknown option '%s'", argv[optind - 1]));
@@ -127,7 +128,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     snprintf(ckbuf, sizeof ckbuf, "%s.ckpt.h5", output);
     ckpt = ckbuf;
   }
-  o.checkpoint = ckpt;
+  strata_cli_input(cli, "COHORT", input);
+  strata_cli_output(cli, "-o", output);
+  strata_cli_output(cli, "--checkpoint", ckpt);
+  strata_cli_resume(cli, "--resume", resume, "--checkpoint");
+  STRATA_CHECK(strata_cli_start(cli));
   o.ev = cli->ev;
 
   STRATA_CHECK(strata_cohort_open(cli->comm, input, patient_col, no_patient, &c));
@@ -150,7 +155,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     for (int m = 0; m < nsel; m++)
       STRATA_CHECK(strata_cli_double("--view-weights", wtxt[m], 1e-300, 1e300, &weights[m]));
   }
-  if (kmin && o.resume)
+  if (kmin && resume)
     STRATA_CHECK(strata_cli_usage("--resume continues one fit; it cannot be combined with --k-range"));
 
   int64_t dtot = 0;
@@ -159,7 +164,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   STRATA_CHECK(strata_partition_patients(c->nobs, c->patient, c->npatients, NULL, g->nprow, &part));
   strata_ev_run_start(cli->ev, "nmf", c->nobs, dtot, nsel, g->nprow, g->npcol);
   strata_ev_phase_begin(cli->ev, "read", nsel);
-  for (int m = 0; m < nsel; m++) STRATA_CHECK(strata_cohort_read_view(c, vidx[m], g, part, &y[m]));
+  for (int m = 0; m < nsel; m++) STRATA_CHECK(strata_cohort_read_view_finite(c, vidx[m], g, part, &y[m]));
   strata_ev_phase_end(cli->ev, "read");
   char *vnames[MAX_VIEWS];
   char **vvars[MAX_VIEWS];
@@ -185,6 +190,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       printf("chosen k\t%d\n", ks->best_k);
     }
   }
+  STRATA_CHECK(strata_ckpt_state_create(ckpt, &o.checkpoint));
+  if (resume) STRATA_CHECK(strata_ckpt_state_create(resume, &o.resume));
   STRATA_CHECK(strata_nmf_solve(p, &o, &res));
   strata_ev_phase_begin(cli->ev, "write", 1);
   STRATA_CALLOC(labels, c->nobs);
@@ -237,6 +244,8 @@ cleanup:
   strata_nmf_ksel_destroy(&ks);
   strata_nmf_result_destroy(&res);
   strata_nmf_destroy(&p);
+  strata_state_destroy(&o.checkpoint);
+  strata_state_destroy(&o.resume);
   for (int m = 0; m < MAX_VIEWS; m++) strata_dmat_destroy(&y[m]);
   strata_partition_destroy(&part);
   strata_grid_destroy(&g);

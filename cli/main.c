@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "strata/util.h"
 #include "strata_commands.h"
-#include "strata_version.h"
+#include "strata/version.h"
 
 extern void openblas_set_num_threads(int num_threads);
 

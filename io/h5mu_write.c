@@ -15,7 +15,7 @@
 #include "strata/cohort.h"
 #include "strata/h5util.h"
 #include "strata/util.h"
-#include "strata_version.h"
+#include "strata/version.h"
 
 typedef struct wview {
   char *name;
@@ -44,9 +44,11 @@ static void free_strings(char **s, int64_t n) {
 /* Rank 0: open the temporary file with the default driver for structure changes. */
 static int serial_open(strata_cohort_writer_t *w, hid_t *f) {
   int st = STRATA_OK;
-  *f = H5Fopen(w->tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  hid_t fapl = strata_h5_fapl();
+  *f = fapl < 0 ? H5I_INVALID_HID : H5Fopen(w->tmp, H5F_ACC_RDWR, fapl);
   if (*f < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot reopen '%s'", w->tmp);
 cleanup:
+  if (fapl >= 0) H5Pclose(fapl);
   return st;
 }
 
@@ -59,8 +61,7 @@ static int close_parallel(strata_cohort_writer_t *w) {
       H5Dclose(w->xdset[k]);
       w->xdset[k] = H5I_INVALID_HID;
     }
-  if (H5Fclose(w->file) < 0) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot close '%s'", w->tmp);
-  w->file = H5I_INVALID_HID;
+  st = strata_h5_close_file(&w->file, w->comm, w->path);
   return strata_agree(w->comm, st);
 }
 
@@ -69,7 +70,7 @@ static int open_parallel(strata_cohort_writer_t *w) {
   int st = STRATA_OK;
   hid_t fapl = H5I_INVALID_HID;
   if (w->file >= 0) return STRATA_OK;
-  fapl = H5Pcreate(H5P_FILE_ACCESS);
+  fapl = strata_h5_fapl();
   if (fapl < 0 || H5Pset_fapl_mpio(fapl, w->comm, MPI_INFO_NULL) < 0)
     STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot set up MPI-IO access for '%s'", w->tmp);
   w->file = H5Fopen(w->tmp, H5F_ACC_RDWR, fapl);
@@ -78,7 +79,7 @@ cleanup:
   if (fapl >= 0) H5Pclose(fapl);
   st = strata_agree(w->comm, st);
   if (st && w->file >= 0) {
-    H5Fclose(w->file);
+    H5Fclose(w->file); /* opened, nothing written yet */
     w->file = H5I_INVALID_HID;
   }
   return st;
@@ -126,7 +127,7 @@ int strata_cohort_writer_create(MPI_Comm comm, const char *path, int64_t nobs, c
                                 strata_cohort_writer_t **out) {
   int st = STRATA_OK;
   strata_cohort_writer_t *w = NULL;
-  hid_t fcpl = H5I_INVALID_HID, f = H5I_INVALID_HID;
+  hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID, f = H5I_INVALID_HID;
   *out = NULL;
   STRATA_CALLOC(w, 1);
   w->comm = MPI_COMM_NULL;
@@ -147,12 +148,18 @@ int strata_cohort_writer_create(MPI_Comm comm, const char *path, int64_t nobs, c
   if (w->rank == 0) {
     fcpl = H5Pcreate(H5P_FILE_CREATE);
     if (fcpl < 0 || H5Pset_userblock(fcpl, 512) < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot set the userblock");
-    f = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    fapl = strata_h5_fapl();
+    if (fapl < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot create a property list");
+    f = H5Fcreate(w->tmp, H5F_ACC_TRUNC, fcpl, fapl);
     if (f < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot create '%s' (temporary for '%s'): %s", w->tmp, path, strerror(errno));
     STRATA_CHECK(write_root(w, f, obs_names, patient_ids, ncols, cols));
   }
 cleanup:
-  if (f >= 0 && H5Fclose(f) < 0 && !st) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot close '%s'", w ? w->tmp : path);
+  {
+    int cst = strata_h5_close_file(&f, MPI_COMM_NULL, path);
+    if (!st) st = cst;
+  }
+  if (fapl >= 0) H5Pclose(fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
   st = strata_agree(comm, st);
   if (st) strata_cohort_writer_abort(&w);
@@ -289,7 +296,10 @@ cleanup:
     for (int64_t i = 0; i < w->nobs; i++) H5free_memory(obs_names[i]);
     free(obs_names);
   }
-  if (f >= 0 && H5Fclose(f) < 0 && !st) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot close '%s'", w->tmp);
+  {
+    int cst = strata_h5_close_file(&f, MPI_COMM_NULL, w->path);
+    if (!st) st = cst;
+  }
   st = strata_agree(w->comm, st);
   return st;
 }
@@ -363,6 +373,20 @@ int64_t strata_cohort_writer_file(strata_cohort_writer_t *w) {
   return (int64_t)w->file;
 }
 
+int strata_cohort_writer_rank0(strata_cohort_writer_t *w, int (*fn)(int64_t file, void *arg), void *arg) {
+  int st = STRATA_OK;
+  hid_t f = H5I_INVALID_HID;
+  STRATA_CHECK(close_parallel(w));
+  if (w->rank == 0) {
+    st = serial_open(w, &f);
+    if (!st) st = fn((int64_t)f, arg);
+    int cst = strata_h5_close_file(&f, MPI_COMM_NULL, w->path);
+    if (!st) st = cst;
+  }
+cleanup:
+  return strata_agree(w->comm, st);
+}
+
 /* Rank 0 at commit: the global var (all views' features, in view order) and varmap. */
 static int write_global_var(strata_cohort_writer_t *w, hid_t f) {
   int st = STRATA_OK;
@@ -423,15 +447,15 @@ int strata_cohort_writer_commit(strata_cohort_writer_t **wp) {
   if (w->rank == 0) {
     STRATA_CHECK(serial_open(w, &f));
     STRATA_CHECK(write_global_var(w, f));
-    herr_t rc = H5Fclose(f);
-    f = H5I_INVALID_HID;
-    if (rc < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot close '%s'", w->tmp);
+    STRATA_CHECK(strata_h5_close_file(&f, MPI_COMM_NULL, w->path));
     STRATA_CHECK(strata_h5_write_mudata_header(w->tmp));
     if (rename(w->tmp, w->path) != 0)
       STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", w->tmp, w->path, strerror(errno));
   }
 cleanup:
-  if (f >= 0) H5Fclose(f);
+  if (f >= 0 && strata_h5_close_file(&f, MPI_COMM_NULL, w->path) != STRATA_OK) {
+    /* the error that brought us here is the one to report */
+  }
   st = strata_agree(w->comm, st);
   if (st) {
     if (w->rank == 0) unlink(w->tmp);
@@ -445,9 +469,12 @@ void strata_cohort_writer_abort(strata_cohort_writer_t **wp) {
   strata_cohort_writer_t *w = *wp;
   *wp = NULL;
   if (w->file >= 0) {
+    /* collective like the open: every rank holds the MPI-IO handle */
     for (int k = 0; k < w->nviews; k++)
       if (w->xdset[k] >= 0) H5Dclose(w->xdset[k]);
-    H5Fclose(w->file);
+    if (strata_h5_close_file(&w->file, w->comm, w->path) != STRATA_OK) {
+      /* an error is already recorded; the temporary goes either way */
+    }
   }
   /* everyone has closed before rank 0 deletes, and it is gone when abort returns anywhere */
   if (w->comm != MPI_COMM_NULL) MPI_Barrier(w->comm);

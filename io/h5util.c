@@ -11,7 +11,7 @@
 
 #include "strata/h5util.h"
 #include "strata/util.h"
-#include "strata_version.h"
+#include "strata/version.h"
 
 #define H5FAIL(...) STRATA_FAIL(STRATA_ERR_HDF5, __VA_ARGS__)
 
@@ -38,10 +38,59 @@ cleanup:
   return st;
 }
 
+/* HDF5 1.10 frees a file's memory when closing it fails (ENOSPC or EDQUOT while the metadata
+ * cache is flushed) but keeps its ID, and the library's shutdown at MPI_Finalize closes that ID
+ * again and crashes (HDF5 pull request #2291, fixed in 1.14.1).  So a file is flushed first; if
+ * the flush fails, the file -- always a temporary that the caller deletes -- is cut to zero
+ * length, which gives its space back, and flushed again, so that H5Fclose has nothing left that
+ * can fail.  Files are opened with H5F_CLOSE_STRONG (strata_h5_fapl), so the close also ends
+ * any object an error path left open. */
+int strata_h5_close_file(hid_t *file, MPI_Comm comm, const char *name) {
+  int st = STRATA_OK, err = 0;
+  hid_t f = *file;
+  *file = H5I_INVALID_HID;
+  if (f < 0) return STRATA_OK;
+  errno = 0;
+  int bad = H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+  if (bad) err = errno ? errno : EIO;
+  if (comm != MPI_COMM_NULL) {
+    /* the MPI-IO file is flushed and closed by all ranks: they must take the same path */
+    int any = bad;
+    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm) == MPI_SUCCESS) bad = any;
+  }
+  if (bad) {
+    hid_t fapl = H5Fget_access_plist(f);
+    void *h = NULL;
+    if (fapl >= 0 && H5Fget_vfd_handle(f, fapl, &h) >= 0 && h) {
+      if (comm != MPI_COMM_NULL) {
+        MPI_File_set_size(*(MPI_File *)h, 0);
+      } else if (ftruncate(*(int *)h, 0) != 0) {
+        /* nothing else to give back */
+      }
+    }
+    if (fapl >= 0) H5Pclose(fapl);
+    (void)H5Fflush(f, H5F_SCOPE_GLOBAL);
+    st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot write '%s': %s", name,
+                        strerror(err ? err : EIO));
+  }
+  if (H5Fclose(f) < 0 && !st)
+    st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot close '%s'", name);
+  return st;
+}
+
+hid_t strata_h5_fapl(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
+    H5Pclose(fapl);
+    fapl = H5I_INVALID_HID;
+  }
+  return fapl;
+}
+
 int strata_h5out_create(const char *path, int mudata_userblock, strata_h5out_t **out) {
   int st = STRATA_OK;
   strata_h5out_t *o = NULL;
-  hid_t fcpl = H5I_INVALID_HID;
+  hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
   *out = NULL;
   STRATA_CALLOC(o, 1);
   o->file = H5I_INVALID_HID;
@@ -54,11 +103,14 @@ int strata_h5out_create(const char *path, int mudata_userblock, strata_h5out_t *
   fcpl = H5Pcreate(H5P_FILE_CREATE);
   if (fcpl < 0) H5FAIL("hdf5: cannot create a property list");
   if (mudata_userblock && H5Pset_userblock(fcpl, 512) < 0) H5FAIL("hdf5: cannot set the userblock");
-  o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+  fapl = strata_h5_fapl();
+  if (fapl < 0) H5FAIL("hdf5: cannot create a property list");
+  o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
   if (o->file < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot create '%s' (temporary for '%s')", o->tmp, path);
   *out = o;
   o = NULL;
 cleanup:
+  if (fapl >= 0) H5Pclose(fapl);
   if (fcpl >= 0) H5Pclose(fcpl);
   strata_h5out_abort(&o);
   return st;
@@ -77,9 +129,7 @@ int strata_h5out_commit(strata_h5out_t **op) {
   strata_h5out_t *o = *op;
   *op = NULL;
   if (!o) STRATA_FAIL(STRATA_ERR_INTERNAL, "h5out: commit of a NULL file");
-  herr_t rc = H5Fclose(o->file);
-  o->file = H5I_INVALID_HID;
-  if (rc < 0) STRATA_FAIL(STRATA_ERR_IO, "cannot close '%s'", o->tmp);
+  STRATA_CHECK(strata_h5_close_file(&o->file, MPI_COMM_NULL, o->path));
   if (o->userblock) STRATA_CHECK(strata_h5_write_mudata_header(o->tmp));
   if (rename(o->tmp, o->path) != 0)
     STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", o->tmp, o->path, strerror(errno));
@@ -95,7 +145,10 @@ void strata_h5out_abort(strata_h5out_t **op) {
   if (!op || !*op) return;
   strata_h5out_t *o = *op;
   *op = NULL;
-  if (o->file >= 0) H5Fclose(o->file);
+  /* an error is already recorded; this one (the disk that caused it) would only repeat it */
+  if (strata_h5_close_file(&o->file, MPI_COMM_NULL, o->path) != STRATA_OK) {
+    /* nothing more to do: the temporary goes either way */
+  }
   if (o->tmp) unlink(o->tmp);
   h5out_free(o);
 }

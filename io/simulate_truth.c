@@ -1,7 +1,7 @@
-/* Writers for `strata simulate`: the planted truth as small float64 datasets inside the cohort
- * file while it is open through MPI-IO (created collectively, written by rank 0), and the
- * multi-region mutation tables (MesKit MAF, CCF, clinical, planted clones) as TSV by one process.
- * The data matrices themselves go through the cohort writer (io/h5mu_write.c), not here. */
+/* Writers for `strata simulate`: the multi-region mutation tables (MesKit MAF, CCF, clinical,
+ * planted clones) as TSV by one process, each under a temporary name until commit.  The planted
+ * truth goes into the cohort file through strata_cohort_writer_rank0 (cli/cmd_simulate.c), the
+ * data matrices through the cohort writer (io/h5mu_write.c), not here. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,64 +14,6 @@
 #include "strata/h5util.h"
 #include "strata/simulate_io.h"
 #include "strata/util.h"
-
-int strata_h5par_dict(MPI_Comm comm, int64_t loc, const char *name, int64_t *out) {
-  hid_t g = H5I_INVALID_HID;
-  /* every rank creates the group (parallel HDF5 metadata calls are collective) */
-  int st = strata_h5_group((hid_t)loc, name, "dict", "0.1.0", &g);
-  st = strata_agree(comm, st);
-  if (st && g >= 0) {
-    H5Gclose(g);
-    g = H5I_INVALID_HID;
-  }
-  *out = (int64_t)g;
-  return st;
-}
-
-int strata_h5par_matrix(MPI_Comm comm, int64_t loc, const char *name, int64_t rows, int64_t cols,
-                        const double *data) {
-  int st = STRATA_OK, rank = 0;
-  hid_t s = H5I_INVALID_HID, d = H5I_INVALID_HID, x = H5I_INVALID_HID, ms = H5I_INVALID_HID;
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  MPI_Comm_rank(comm, &rank);
-  /* no modification time: the same cohort gives the same bytes whenever it is written */
-  if (dcpl >= 0) H5Pset_obj_track_times(dcpl, 0);
-  hsize_t dims[2] = {(hsize_t)rows, (hsize_t)cols};
-  int nd = cols > 0 ? 2 : 1;
-  s = H5Screate_simple(nd, dims, NULL);
-  if (s >= 0 && dcpl >= 0) d = H5Dcreate2((hid_t)loc, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-  if (d < 0) st = strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__, "hdf5: cannot create truth dataset '%s'", name);
-  if (!st) st = strata_h5_attr_string(d, "encoding-type", "array");
-  if (!st) st = strata_h5_attr_string(d, "encoding-version", "0.2.0");
-  STRATA_CHECK(strata_agree(comm, st));
-  {
-    hsize_t n = rank == 0 ? (hsize_t)rows * (hsize_t)(cols > 0 ? cols : 1) : 0;
-    ms = H5Screate_simple(1, &n, NULL);
-    if (rank == 0) {
-      H5Sselect_all(s);
-    } else {
-      H5Sselect_none(s);
-      H5Sselect_none(ms);
-    }
-    x = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(x, H5FD_MPIO_COLLECTIVE);
-    static const double dummy = 0.0;
-    if (H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, s, x, rank == 0 && data ? data : &dummy) < 0)
-      st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot write truth dataset '%s'", name);
-  }
-  st = strata_agree(comm, st);
-cleanup:
-  if (dcpl >= 0) H5Pclose(dcpl);
-  if (x >= 0) H5Pclose(x);
-  if (ms >= 0) H5Sclose(ms);
-  if (d >= 0) H5Dclose(d);
-  if (s >= 0) H5Sclose(s);
-  return st;
-}
-
-int strata_h5par_attr_double(MPI_Comm comm, int64_t obj, const char *name, double value) {
-  return strata_agree(comm, strata_h5_attr_double((hid_t)obj, name, value));
-}
 
 /* ---- mutation tables ------------------------------------------------------------------------ */
 enum { F_MAF, F_CCF, F_CLIN, F_CLONES, NFILES };
@@ -138,7 +80,7 @@ int strata_mutwriter_patient(strata_mutwriter_t *w, const char *patient, char *c
       double vaf = (double)alt / depth;
       fprintf(w->f[F_MAF], "SIM%d_%lld\t%d\t%lld\t%lld\t%s\tSNP\t%c\t%c\t%d\t%d\t%.6g\t%s\t%s\t%s_T\t%d\n",
               m->chrom[k], (long long)m->pos[k], m->chrom[k], (long long)m->pos[k],
-              (long long)m->pos[k], strata_sim_vclass_names[m->vclass[k]], m->ref[k], m->alt[k],
+              (long long)m->pos[k], m->vclass_names[m->vclass[k]], m->ref[k], m->alt[k],
               depth - alt, alt, vaf, samples[r], patient, patient, m->cluster[k]);
       if (alt > 0) {
         double est = 2.0 * vaf / purity[r];

@@ -67,6 +67,7 @@ void strata_signal_install(void) {
 void strata_signal_stop_after(int64_t iterations) {
   g_stop_after = iterations;
   g_pending_calls = 0;
+  g_signal = 0;
 }
 
 int strata_signal_which(void) { return (int)g_signal; }

@@ -353,6 +353,7 @@ int strata_sim_patient_mutations(const strata_sim_t *s, const strata_sim_clones_
   if (n < 1) n = 1;
   m->n = n;
   m->R = R;
+  m->vclass_names = strata_sim_vclass_names;
   STRATA_MALLOC(m->cluster, n);
   STRATA_MALLOC(m->chrom, n);
   STRATA_MALLOC(m->vclass, n);

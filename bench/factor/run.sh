@@ -25,7 +25,7 @@ trap 'rm -rf "$work"' EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 out=$work/results.txt
 for np in 1 2; do
-  mpiexec -n $np --oversubscribe "$bin" --scale $scale --tol "$tol" --max-iter "$maxit" \
+  mpiexec -n $np "$bin" --scale $scale --tol "$tol" --max-iter "$maxit" \
     --label "strata-np$np" | grep '^RESULT' | tee -a "$out"
 done
 mpiexec -n 1 "$bin" --scale $scale --dump "$work" >/dev/null

@@ -23,7 +23,7 @@ gen=$("$build/bench/gen_mutations" "$dir" "$P" 1000 42)
 echo "generated: $gen in $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s ($(du -sh "$dir" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A T M PAIRS C
 for np in $nps; do
-  log=$("$mpiexec" --oversubscribe -np "$np" "$build/strata" ith --maf "$dir/sim.maf.tsv" \
+  log=$("$mpiexec" -np "$np" "$build/strata" ith --maf "$dir/sim.maf.tsv" \
         --clin "$dir/sim.clin.tsv" --ccf "$dir/sim.ccf.tsv" -o "$dir/out_np$np" 2>&1 | tee /dev/stderr |
         grep '^ith: .* region pairs in')
   T[$np]=$(sed -E 's/.* pairs in ([0-9.]+) s .*/\1/' <<<"$log")

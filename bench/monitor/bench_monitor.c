@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "strata/events.h"
+#include "strata/monitor.h"
 #include "strata/util.h"
 
 extern char **environ;

@@ -33,7 +33,7 @@ trap cleanup EXIT
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg) at start"
 
 echo "--- 1. factor-like loop"
-mpiexec -n "$np" --oversubscribe "$bin" --strata "$strata" --dir "$work" --rounds "$rounds" \
+mpiexec -n "$np" "$bin" --strata "$strata" --dir "$work" --rounds "$rounds" \
   --iters "$iters" ${BENCH_ARGS:-}
 # proof that the stalled subscriber made the publisher drop (and the run did not wait):
 /usr/bin/python3 - "$work" << 'PY'
@@ -73,12 +73,12 @@ factor_bench() { # factor_bench NP
   fw=$work/factor$fnp
   mkdir -p "$fw"
   echo "--- 2. strata factor on miniACC (np $fnp, $nseg segments of $segtime s)"
-  mpiexec -n "$fnp" --oversubscribe "$strata" import -q -o "$fw/acc.h5mu" --samples "$acc/samples.tsv.gz" \
+  mpiexec -n "$fnp" "$strata" import -q -o "$fw/acc.h5mu" --samples "$acc/samples.tsv.gz" \
     --patient-column patientID --view "rna=$acc/RNASeq2GeneNorm.tsv.gz:log1p" \
     --view "cn=$acc/gistict.tsv.gz" --view "protein=$acc/RPPAArray.tsv.gz" \
     --view "mut=$acc/Mutations.tsv.gz:bernoulli" --view "mirna=$acc/miRNASeqGene.tsv.gz:log1p"
   # runs until stopped: SIGTERM makes strata checkpoint and exit 6 at an iteration boundary
-  mpiexec -n "$fnp" --oversubscribe "$strata" factor -q "$fw/acc.h5mu" -o "$fw/model.h5" \
+  mpiexec -n "$fnp" "$strata" factor -q "$fw/acc.h5mu" -o "$fw/model.h5" \
     --max-iter 100000000 --tol 0 --drop-r2 0 --monitor tcp://127.0.0.1:0 --monitor-file "$fw/ep" \
     --events-jsonl "$fw/events.jsonl" > /dev/null &
   local run=$! i mode t0

@@ -31,7 +31,7 @@ for np in $nps; do
   rm -f "$dir/sim_np$np.h5mu"
   sync
   t0=$(now)
-  out=$("$mpiexec" --oversubscribe -np "$np" /usr/bin/time -f "hwm_kb %M cpu_s %U %S" -o "$dir/time_np$np" -a \
+  out=$("$mpiexec" -np "$np" /usr/bin/time -f "hwm_kb %M cpu_s %U %S" -o "$dir/time_np$np" -a \
         "$build/strata" simulate -o "$dir/sim_np$np.h5mu" --patients "$P" --views "$views" \
         --seed 1 --missing 0.1 --dtype float32)
   t1=$(now)

@@ -15,6 +15,7 @@
 #include "mpi/scalapack_proto.h"
 #include "strata/dmat.h"
 #include "strata/events.h"
+#include "strata/monitor.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
 #include "strata/rng.h"

@@ -7,6 +7,7 @@
 #include <mpi.h>
 #include <stdint.h>
 #include "strata/error.h"
+#include "strata/state.h"
 
 typedef struct strata_ckpt strata_ckpt_t;
 
@@ -30,5 +31,11 @@ STRATA_NODISCARD int strata_ckpt_get_rep_i64(strata_ckpt_t *c, const char *name,
 STRATA_NODISCARD int strata_ckpt_get_dist(strata_ckpt_t *c, const char *name, double *a, int64_t nlocal);
 /* Collective.  NULL-safe. */
 void strata_ckpt_close(strata_ckpt_t **c);
+
+/* Not collective.  The checkpoint file `path` as solver-state storage (strata/state.h), for
+ * the solvers' checkpoint and resume options: every committed write is one checkpoint file
+ * written atomically as above, every read opens it (io/ckpt_state.c).  Destroy with
+ * strata_state_destroy. */
+STRATA_NODISCARD int strata_ckpt_state_create(const char *path, strata_state_t **out);
 
 #endif

@@ -9,6 +9,7 @@
 #define STRATA_FACTOR_H
 #include <stdint.h>
 #include "strata/dmat.h"
+#include "strata/state.h"
 #include "strata/error.h"
 #include "strata/events.h"
 #include "strata/grid.h"
@@ -26,9 +27,10 @@ typedef struct strata_factor_opts {
   int init_random;             /* 0: PCA (randomized SVD of the concatenated centred views);
                                   1: random N(0,1) Z from the seed */
   uint64_t seed;               /* RNG seed (init, randomized SVD) */
-  const char *checkpoint;      /* checkpoint path or NULL */
+  strata_state_t *checkpoint;  /* where to write the state (strata/state.h; e.g. a checkpoint
+                                  file from strata_ckpt_state_create), or NULL; borrowed */
   int64_t checkpoint_every;    /* write the checkpoint every n iterations (0: only on signal) */
-  const char *resume;          /* resume from this checkpoint or NULL */
+  strata_state_t *resume;      /* resume from this stored state, or NULL; borrowed */
   const char *const *view_names; /* [nviews] names for messages, or NULL */
 } strata_factor_opts_t;
 

@@ -8,7 +8,10 @@
 #ifndef STRATA_MONITOR_H
 #define STRATA_MONITOR_H
 #include <stddef.h>
+#include <mpi.h>
+
 #include "strata/error.h"
+#include "strata/events.h"
 
 /* The schema tag every message carries.  A reader accepts the same major version only. */
 #define STRATA_EVENTS_SCHEMA "strata.events/1"
@@ -75,5 +78,36 @@ int strata_monitor_endpoint_is_local(const char *endpoint);
  * host name or interface with a public address is caught.  Not collective. */
 STRATA_NODISCARD int strata_monitor_check_bound(void *sock, int curve, const char *what, const char *asked,
                                                 char *bound, size_t boundsize);
+
+/* ---- the publisher: the ZeroMQ / JSON-lines sink of the events hook (strata/events.h) ---- */
+
+typedef struct strata_events_opts {
+  const char *endpoint;       /* --monitor: "tcp://127.0.0.1:0" (bind, port 0 = ephemeral),
+                                 "connect:tcp://host:port" (connect to a binding monitor), or NULL */
+  const char *endpoint_file;  /* --monitor-file: where to write the actual endpoint, or NULL */
+  const char *curve_dir;      /* --monitor-curve: directory with CURVE key files, or NULL */
+  const char *jsonl;          /* --events-jsonl: also append every event to this file, or NULL */
+  int progress;               /* print a progress line per iteration on stderr (rank 0) */
+} strata_events_opts_t;
+
+/* Collective over comm.  strata_events_new with, on rank 0, the publisher as sink: an actor
+ * thread (monitor/actor.c) when opts->endpoint or opts->endpoint_file is set (the latter alone
+ * binds tcp://127.0.0.1:0) or opts->jsonl is set; otherwise only local progress printing.
+ * When binding, rank 0 writes the actual endpoint to opts->endpoint_file (when set; the command
+ * line supplies a default name) atomically, and removes it again in strata_events_destroy.  A
+ * bind that other hosts could reach is refused (STRATA_ERR_USAGE) unless opts->curve_dir is set
+ * (strata_monitor_check_bound).  Sets *out, also on failure (an object without the publisher
+ * that must still be destroyed collectively); the status is rank 0's (agree it). */
+STRATA_NODISCARD int strata_events_create(MPI_Comm comm, const strata_events_opts_t *opts,
+                                          strata_events_t **out);
+
+/* Rank 0 (not collective): the endpoint actually bound or connected (port 0 resolved) and the
+ * endpoint file written, or NULL; subscriptions currently seen by the publisher; events dropped
+ * because the publisher thread fell behind.  For tests and benchmarks; other ranks, and events
+ * objects without the publisher, get NULL/0. */
+const char *strata_ev_endpoint(const strata_events_t *ev);
+const char *strata_ev_endpoint_file(const strata_events_t *ev);
+int strata_ev_subscribers(const strata_events_t *ev);
+long long strata_ev_dropped(const strata_events_t *ev);
 
 #endif

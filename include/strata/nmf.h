@@ -15,6 +15,7 @@
 #define STRATA_NMF_H
 #include <stdint.h>
 #include "strata/dmat.h"
+#include "strata/state.h"
 #include "strata/error.h"
 #include "strata/events.h"
 #include "strata/grid.h"
@@ -47,9 +48,11 @@ typedef struct strata_nmf_opts {
                                 views must have no missing entries; the reported rel_error is
                                 exact (full data) */
   double tol;                /* stop when |f_{t-1} - f_t| / f_{t-1} < tol (default 1e-4); 0 = never */
-  const char *checkpoint;    /* write the state here on a signal / every checkpoint_every; NULL = never */
+  strata_state_t *checkpoint; /* write the state here (strata/state.h) on a signal / every
+                                checkpoint_every; NULL = never; borrowed */
   int64_t checkpoint_every;  /* also checkpoint every this many iterations (0 = only on a signal) */
-  const char *resume;        /* continue from this checkpoint (same ranks, grid, k, solver) */
+  strata_state_t *resume;    /* continue from this stored state (same ranks, grid, k, solver);
+                                NULL = fresh start; borrowed */
   strata_events_t *ev;       /* progress events (NULL = none) */
   const char *phase;         /* phase name in events (default "nmf") */
 } strata_nmf_opts_t;

@@ -115,7 +115,8 @@ void strata_sim_clones_destroy(strata_sim_clones_t **c);
 typedef struct strata_sim_mutations {
   int64_t n;
   int R;
-  int32_t *cluster, *chrom, *vclass; /* vclass indexes strata_sim_vclass_names */
+  int32_t *cluster, *chrom, *vclass; /* vclass indexes vclass_names */
+  const char *const *vclass_names;   /* strata_sim_vclass_names (so writers need not link it) */
   int64_t *pos;
   char *ref, *alt;
   int32_t *depth, *altc;             /* [n*R] */

@@ -31,7 +31,7 @@ void strata_signal_install(void);
 int strata_signal_pending(MPI_Comm comm);
 int strata_signal_which(void);
 /* For tests: pretend a signal arrived after `iterations` calls to strata_signal_pending
- * (<= 0 disables).  Also settable with the environment variable STRATA_STOP_AFTER. */
+ * (<= 0 disables); clears a signal already received, so a test can run again.  Also settable with the environment variable STRATA_STOP_AFTER. */
 void strata_signal_stop_after(int64_t iterations);
 
 /* Write `path` atomically: strata_tmpname gives "<path>.tmp.<pid>"; rename on success. */

@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "mpi/scalapack_proto.h"
-#include "solvers/kernels.h"
-#include "strata/checkpoint.h"
+#include "solvers/la/kernels.h"
+#include "strata/state.h"
 #include "strata/factor.h"
 #include "strata/rng.h"
 #include "strata/util.h"
@@ -796,14 +796,14 @@ static void refresh_logdets(state_t *s) {
 
 /* ---- checkpoint ----------------------------------------------------------------------------- */
 
-static int ckpt_io(state_t *s, strata_ckpt_t *c, int writing) {
+static int ckpt_io(state_t *s, strata_state_t *c, int writing) {
   int st = STRATA_OK;
   int K = s->K, K2 = K * K;
   char name[64];
 #define DIST(nm, p, n)                                                              \
-  STRATA_CHECK(writing ? strata_ckpt_put_dist(c, nm, p, n) : strata_ckpt_get_dist(c, nm, p, n))
+  STRATA_CHECK(writing ? strata_state_put_dist(c, nm, p, n) : strata_state_get_dist(c, nm, p, n))
 #define REP(nm, p, n)                                                               \
-  STRATA_CHECK(writing ? strata_ckpt_put_rep(c, nm, p, n) : strata_ckpt_get_rep(c, nm, p, n))
+  STRATA_CHECK(writing ? strata_state_put_rep(c, nm, p, n) : strata_state_get_rep(c, nm, p, n))
   DIST("z_mu", s->mu, s->mloc * K);
   DIST("z_ezz", s->ezz, s->mloc * K2);
   DIST("z_ld", s->ldz, s->mloc);
@@ -830,11 +830,11 @@ static int ckpt_io(state_t *s, strata_ckpt_t *c, int writing) {
 #undef DIST
 #undef REP
   if (writing) {
-    STRATA_CHECK(strata_ckpt_put_rep_i64(c, "elbo_iter", s->elbo_iter, s->n_elbo));
-    STRATA_CHECK(strata_ckpt_put_rep_i64(c, "elbo_k", s->elbo_k, s->n_elbo));
+    STRATA_CHECK(strata_state_put_rep_i64(c, "elbo_iter", s->elbo_iter, s->n_elbo));
+    STRATA_CHECK(strata_state_put_rep_i64(c, "elbo_k", s->elbo_k, s->n_elbo));
   } else {
-    STRATA_CHECK(strata_ckpt_get_rep_i64(c, "elbo_iter", s->elbo_iter, s->n_elbo));
-    STRATA_CHECK(strata_ckpt_get_rep_i64(c, "elbo_k", s->elbo_k, s->n_elbo));
+    STRATA_CHECK(strata_state_get_rep_i64(c, "elbo_iter", s->elbo_iter, s->n_elbo));
+    STRATA_CHECK(strata_state_get_rep_i64(c, "elbo_k", s->elbo_k, s->n_elbo));
   }
 cleanup:
   return st;
@@ -846,7 +846,7 @@ enum { HDR_M, HDR_K0, HDR_SPIKE, HDR_N, HDR_ITER, HDR_K, HDR_NELBO, HDR_SEED, HD
 
 static int ckpt_write(state_t *s) {
   int st = STRATA_OK;
-  strata_ckpt_t *c = NULL;
+  strata_state_t *c = s->o->checkpoint;
   int64_t *hdr = NULL;
   int n = HDR_FIXED + 2 * s->M;
   STRATA_CALLOC(hdr, n);
@@ -858,12 +858,12 @@ static int ckpt_write(state_t *s) {
     hdr[HDR_FIXED + 2 * m] = s->v[m].nvar;
     hdr[HDR_FIXED + 2 * m + 1] = s->v[m].lik;
   }
-  STRATA_CHECK(strata_ckpt_create(s->g->comm, s->o->checkpoint, "factor", &c));
-  STRATA_CHECK(strata_ckpt_put_rep_i64(c, "header", hdr, n));
+  STRATA_CHECK(strata_state_begin_write(c, s->g->comm, "factor"));
+  STRATA_CHECK(strata_state_put_rep_i64(c, "header", hdr, n));
   STRATA_CHECK(ckpt_io(s, c, 1));
-  STRATA_CHECK(strata_ckpt_commit(&c));
+  STRATA_CHECK(strata_state_commit(c));
 cleanup:
-  strata_ckpt_close(&c);
+  strata_state_end(c);
   free(hdr);
   return st;
 }
@@ -888,12 +888,12 @@ cleanup:
 
 static int ckpt_read(state_t *s) {
   int st = STRATA_OK;
-  strata_ckpt_t *c = NULL;
+  strata_state_t *c = s->o->resume;
   int64_t *hdr = NULL;
   int n = HDR_FIXED + 2 * s->M;
   STRATA_CALLOC(hdr, n);
-  STRATA_CHECK(strata_ckpt_open(s->g->comm, s->o->resume, "factor", &c));
-  STRATA_CHECK(strata_ckpt_get_rep_i64(c, "header", hdr, n));
+  STRATA_CHECK(strata_state_begin_read(c, s->g->comm, "factor"));
+  STRATA_CHECK(strata_state_get_rep_i64(c, "header", hdr, n));
   int ok = hdr[HDR_M] == s->M && hdr[HDR_K0] == s->K0 && hdr[HDR_SPIKE] == s->o->spikeslab &&
            hdr[HDR_N] == s->N && hdr[HDR_K] >= 1 && hdr[HDR_K] <= s->K0;
   for (int m = 0; m < s->M && ok; m++)
@@ -901,14 +901,14 @@ static int ckpt_read(state_t *s) {
   if (!ok)
     STRATA_FAIL(STRATA_ERR_INPUT,
                 "factor: checkpoint '%s' was written for other data or options (views, shapes, "
-                "likelihoods, -k or --spikeslab differ)", s->o->resume);
+                "likelihoods, -k or --spikeslab differ)", strata_state_name(s->o->resume));
   s->iter = hdr[HDR_ITER];
   s->K = (int)hdr[HDR_K];
   s->n_elbo = hdr[HDR_NELBO];
   STRATA_CHECK(grow_elbo(s, s->n_elbo));
   STRATA_CHECK(ckpt_io(s, c, 0));
 cleanup:
-  strata_ckpt_close(&c);
+  strata_state_end(c);
   free(hdr);
   return st;
 }
@@ -1143,7 +1143,7 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
     st = ckpt_read(&s);
     if ((st = strata_agree(g->comm, st))) goto fail;
     strata_log(g->comm, 1, "factor: resumed from '%s' at iteration %lld with %d factors\n",
-               opts->resume, (long long)s.iter, s.K);
+               strata_state_name(opts->resume), (long long)s.iter, s.K);
   } else {
     st = initial_state(&s, views);
     if ((st = strata_agree(g->comm, st))) goto fail;
@@ -1214,14 +1214,14 @@ int strata_factor_fit(int nviews, strata_dmat_t *const *views, const int *likeli
     if ((stop || every) && opts->checkpoint) {
       st = ckpt_write(&s);
       if ((st = strata_agree(g->comm, st))) goto fail;
-      strata_ev_checkpoint(ev, opts->checkpoint, s.iter);
+      strata_ev_checkpoint(ev, strata_state_name(opts->checkpoint), s.iter);
     }
     if (stop) {
       st = strata_err_set(STRATA_INTERRUPTED, __FILE__, __LINE__, __func__,
                           opts->checkpoint
                               ? "stopped by a signal at iteration %lld; checkpoint written to '%s' (continue with --resume)"
                               : "stopped by a signal at iteration %lld; no checkpoint written%s (no --checkpoint)",
-                          (long long)s.iter, opts->checkpoint ? opts->checkpoint : "");
+                          (long long)s.iter, opts->checkpoint ? strata_state_name(opts->checkpoint) : "");
       strata_ev_phase_end(ev, "factor");
       goto fail;
     }

@@ -1,58 +1,81 @@
-/* PCA start for the factor model: a small randomized range finder (Halko-Martinsson-Tropp, two
- * power iterations, CholeskyQR2) on the concatenated preprocessed views, written for the factor
- * model's layout so it needs nothing from the general SVD solver.  Not a general SVD: it returns
- * only the scaled left singular vectors, with no accuracy guarantee beyond a good start. */
+/* PCA start for the factor model: the shared randomized range finder (solvers/la, two power
+ * iterations) on the concatenated views, each divided by its Frobenius norm, then the rotation
+ * of the basis onto the leading left singular vectors.  Not a general SVD: it returns only the
+ * scaled left singular vectors, with no accuracy guarantee beyond a good start. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mpi/scalapack_proto.h"
+#include "solvers/la/la.h"
 #include "strata/factor.h"
-#include "strata/rng.h"
 
-/* Orthonormalize the columns of the distributed Q (mloc x l, rows over grid rows) by CholeskyQR2;
- * a tiny ridge keeps Cholesky defined when the columns are (nearly) dependent. */
-static int cholqr(const strata_grid_t *g, double *q, int64_t mloc, int l) {
-  int st = STRATA_OK;
-  double *gram = NULL;
-  STRATA_MALLOC(gram, (size_t)l * l);
-  for (int pass = 0; pass < 2; pass++) {
-    memset(gram, 0, sizeof(double) * l * l);
-    if (mloc > 0)
-      cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, l, (int)mloc, 1.0, q, (int)mloc, 0.0,
-                  gram, l);
-    STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, gram, l * l, MPI_DOUBLE, MPI_SUM, g->colcomm));
-    double tr = 0;
-    for (int i = 0; i < l; i++) tr += gram[i + i * l];
-    for (int i = 0; i < l; i++) gram[i + i * l] += 1e-12 * (tr > 0 ? tr : 1.0) / l;
-    int info = 0;
-    dpotrf_("U", &l, gram, &l, &info, 1);
-    if (info != 0) STRATA_FAIL(STRATA_ERR_NUMERIC, "factor init: Cholesky QR failed (info %d)", info);
-    if (mloc > 0)
-      cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)mloc, l,
-                  1.0, gram, l, q, (int)mloc);
+#define LD(n) ((n) > 0 ? (n) : 1)
+
+/* A = [scale_m Y_m]_m; feature-side blocks are the views' local columns concatenated */
+typedef struct init_op {
+  int nviews;
+  strata_dmat_t *const *views;
+  const double *scale;
+  const int64_t *voff;  /* [nviews+1] */
+  int64_t mloc, ntot;
+  uint64_t seed;
+} init_op_t;
+
+static int init_apply(void *ctx, int l, const double *X, double *Y) {
+  const init_op_t *a = ctx;
+  const strata_grid_t *g = a->views[0]->grid;
+  if (a->mloc > 0) memset(Y, 0, sizeof(double) * (size_t)a->mloc * l);
+  for (int m = 0; m < a->nviews; m++) {
+    const strata_dmat_t *y = a->views[m];
+    if (a->mloc > 0 && y->nloc > 0)
+      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)a->mloc, l, (int)y->nloc,
+                  a->scale[m], y->a, (int)a->mloc, X + a->voff[m], (int)LD(a->ntot), 1.0, Y,
+                  (int)a->mloc);
   }
-cleanup:
-  free(gram);
-  return st;
+  if (MPI_Allreduce(MPI_IN_PLACE, Y, (int)(a->mloc * l), MPI_DOUBLE, MPI_SUM, g->rowcomm) != MPI_SUCCESS)
+    return strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: factor init reduction failed");
+  return STRATA_OK;
+}
+
+static int init_apply_t(void *ctx, int l, const double *Z, double *X) {
+  const init_op_t *a = ctx;
+  const strata_grid_t *g = a->views[0]->grid;
+  int64_t ldx = LD(a->ntot);
+  for (int c = 0; c < l; c++) memset(X + c * ldx, 0, sizeof(double) * (size_t)a->ntot);
+  for (int m = 0; m < a->nviews; m++) {
+    const strata_dmat_t *y = a->views[m];
+    if (a->mloc > 0 && y->nloc > 0)
+      cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)y->nloc, l, (int)a->mloc,
+                  a->scale[m], y->a, (int)a->mloc, Z, (int)a->mloc, 0.0, X + a->voff[m], (int)ldx);
+  }
+  if (a->ntot > 0 && MPI_Allreduce(MPI_IN_PLACE, X, (int)(ldx * l), MPI_DOUBLE, MPI_SUM, g->colcomm) != MPI_SUCCESS)
+    return strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: factor init reduction failed");
+  return STRATA_OK;
+}
+
+static void init_omega(void *ctx, int l, double *X) {
+  const init_op_t *a = ctx;
+  for (int m = 0; m < a->nviews; m++)
+    strata_la_omega_normal(a->seed, 0x1000u + (uint64_t)m, a->views[m]->col0, a->views[m]->nloc, l,
+                           X + a->voff[m], LD(a->ntot));
 }
 
 int strata_factor_init_pca(int nviews, strata_dmat_t *const *views, int k, uint64_t seed,
                            double *z) {
   int st = STRATA_OK;
   const strata_grid_t *g = views[0]->grid;
-  int64_t mloc = views[0]->mloc, dtot = 0;
-  double *scale = NULL, *q = NULL, *p = NULL, *b = NULL, *c = NULL, *ev = NULL, *work = NULL;
+  int64_t mloc = views[0]->mloc, dtot = 0, *voff = NULL;
+  double *scale = NULL, *q = NULL, *b = NULL, *c = NULL, *ev = NULL, *work = NULL;
   for (int m = 0; m < nviews; m++) dtot += views[m]->ncols;
   int64_t lmax = views[0]->nrows < dtot ? views[0]->nrows : dtot;
   int l = (int)(k + 10 < lmax ? k + 10 : lmax);
-  int64_t maxloc = 0;
-  for (int m = 0; m < nviews; m++) maxloc = views[m]->nloc > maxloc ? views[m]->nloc : maxloc;
   STRATA_CALLOC(scale, nviews);
-  STRATA_CALLOC(q, (size_t)mloc * l);
-  STRATA_CALLOC(p, (size_t)mloc * l);
-  STRATA_CALLOC(b, (size_t)maxloc * l);
+  STRATA_CALLOC(voff, nviews + 1);
+  for (int m = 0; m < nviews; m++) voff[m + 1] = voff[m] + views[m]->nloc;
+  STRATA_CALLOC(q, (size_t)LD(mloc) * l);
+  STRATA_CALLOC(b, (size_t)LD(voff[nviews]) * l);
   STRATA_CALLOC(c, (size_t)l * l);
   STRATA_CALLOC(ev, l);
 
@@ -66,50 +89,14 @@ int strata_factor_init_pca(int nviews, strata_dmat_t *const *views, int k, uint6
   STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, scale, nviews, MPI_DOUBLE, MPI_SUM, g->comm));
   for (int m = 0; m < nviews; m++) scale[m] = scale[m] > 0 ? 1.0 / sqrt(scale[m]) : 0.0;
 
-  /* P = sum_m Y_m Omega_m, Omega drawn by global feature index (rank-count independent) */
-  for (int m = 0; m < nviews; m++) {
-    const strata_dmat_t *y = views[m];
-    for (int64_t d = 0; d < y->nloc; d++)
-      for (int j = 0; j < l; j++)
-        b[d + j * y->nloc] =
-            strata_rng_normal_at(seed, 0x1000u + (uint64_t)m, (uint64_t)(y->col0 + d) * l + j);
-    if (mloc > 0 && y->nloc > 0)
-      cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mloc, l, (int)y->nloc, scale[m],
-                  y->a, (int)mloc, b, (int)y->nloc, 1.0, p, (int)mloc);
-  }
-  STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, p, (int)(mloc * l), MPI_DOUBLE, MPI_SUM, g->rowcomm));
-  memcpy(q, p, sizeof(double) * mloc * l);
-  STRATA_CHECK(cholqr(g, q, mloc, l));
-
-  for (int it = 0; it <= 2; it++) {
-    /* B_m = Y_m^T Q (sum over samples), then either P = sum_m Y_m B_m (power step) or the
-     * small Gram C = sum_m B_m^T B_m whose eigenvectors rotate Q onto the singular vectors */
-    memset(p, 0, sizeof(double) * mloc * l);
-    memset(c, 0, sizeof(double) * l * l);
-    for (int m = 0; m < nviews; m++) {
-      const strata_dmat_t *y = views[m];
-      memset(b, 0, sizeof(double) * y->nloc * l);
-      if (mloc > 0 && y->nloc > 0)
-        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)y->nloc, l, (int)mloc, scale[m],
-                    y->a, (int)mloc, q, (int)mloc, 0.0, b, (int)y->nloc);
-      STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, b, (int)(y->nloc * l), MPI_DOUBLE, MPI_SUM,
-                                     g->colcomm));
-      if (it < 2) {
-        if (mloc > 0 && y->nloc > 0)
-          cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)mloc, l, (int)y->nloc,
-                      scale[m], y->a, (int)mloc, b, (int)y->nloc, 1.0, p, (int)mloc);
-      } else if (y->nloc > 0) {
-        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, l, (int)y->nloc, 1.0, b, (int)y->nloc,
-                    1.0, c, l);
-      }
-    }
-    if (it < 2) {
-      STRATA_MPI_CHECK(
-          MPI_Allreduce(MPI_IN_PLACE, p, (int)(mloc * l), MPI_DOUBLE, MPI_SUM, g->rowcomm));
-      memcpy(q, p, sizeof(double) * mloc * l);
-      STRATA_CHECK(cholqr(g, q, mloc, l));
-    }
-  }
+  /* Q spans the leading left singular subspace, B = A^T Q; the small Gram C = B^T B (summed over
+   * features) has the eigenvectors that rotate Q onto the singular vectors */
+  init_op_t a = {nviews, views, scale, voff, mloc, voff[nviews], seed};
+  strata_la_op_t op = {g, mloc, voff[nviews], &a, init_apply, init_apply_t, init_omega};
+  STRATA_CHECK(strata_la_range(&op, l, 2, q, b));
+  if (voff[nviews] > 0)
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, l, (int)voff[nviews], 1.0, b,
+                (int)voff[nviews], 0.0, c, l);
   STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, c, l * l, MPI_DOUBLE, MPI_SUM, g->rowcomm));
   int info = 0, lwork = -1;
   double wq = 0;
@@ -134,6 +121,6 @@ int strata_factor_init_pca(int nviews, strata_dmat_t *const *views, int k, uint6
     }
   }
 cleanup:
-  free(scale); free(q); free(p); free(b); free(c); free(ev); free(work);
+  free(scale); free(voff); free(q); free(b); free(c); free(ev); free(work);
   return st;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "solvers/kernels.h"
+#include "solvers/la/kernels.h"
 
 enum { ISA_PORTABLE, ISA_AVX2, ISA_AVX512 };
 
@@ -86,7 +86,7 @@ static void colstats_portable(int64_t m, const double *col, const unsigned char 
 #define VBCASTP(p, P) \
   ((P) == 2 ? _mm512_castps_pd(_mm512_broadcast_f32x4(_mm_castpd_ps(_mm_loadu_pd(p)))) \
             : (P) == 4 ? _mm512_broadcast_f64x4(_mm256_loadu_pd(p)) : _mm512_loadu_pd(p))
-#include "solvers/kernels_tmpl.h"
+#include "solvers/la/kernels_tmpl.h"
 #pragma GCC pop_options
 
 /* ---- AVX2 + FMA: 2 x 6 and 3 x 4 tiles (12 accumulators) ------------------------ */
@@ -125,7 +125,7 @@ static inline __m256i avx2_mask(int r) {
 #define ATB_ND 4
 #define ATB_REM 0 /* the 16 registers are spent on the panel */
 #define VBCASTP(p, P) VBCAST(p)
-#include "solvers/kernels_tmpl.h"
+#include "solvers/la/kernels_tmpl.h"
 #pragma GCC pop_options
 #endif
 

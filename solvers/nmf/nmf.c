@@ -12,8 +12,9 @@
 #include <time.h>
 
 #include "mpi/scalapack_proto.h"
-#include "strata/checkpoint.h"
-#include "solvers/kernels.h"
+#include "strata/state.h"
+#include "solvers/la/kernels.h"
+#include "solvers/la/la.h"
 #include "strata/nmf.h"
 #include "strata/rng.h"
 #include "strata/util.h"
@@ -571,40 +572,50 @@ cleanup:
   return st;
 }
 
-/* Orthonormalise the l columns of the tall matrix whose local rows are the columns of Xt
- * (l x n), rows split over comm: Q = X V diag(e)^(-1/2) from the eigendecomposition of the
- * Gram.  Directions with e below 1e-12 max(e) become zero, so exactly low-rank data (planted
- * test data) do not break it the way Cholesky-QR would. */
-static int orth(int l, int64_t n, double *Xt, MPI_Comm comm) {
-  int st = STRATA_OK;
-  double *G = NULL, *e = NULL, *T = NULL, *tmp = NULL, *work = NULL;
-  STRATA_MALLOC(G, (size_t)l * l);
-  STRATA_MALLOC(e, l);
-  STRATA_MALLOC(T, (size_t)l * l);
-  STRATA_MALLOC(tmp, (size_t)l * (n ? n : 1));
-  gram(l, n, Xt, G);
-  STRATA_CHECK(allreduce_sum(G, (int64_t)l * l, comm));
-  int lwork = -1, info = 0;
-  double wq = 0.0;
-  dsyev_("V", "U", &l, G, &l, e, &wq, &lwork, &info, 1, 1);
-  lwork = (int)wq;
-  STRATA_MALLOC(work, lwork);
-  dsyev_("V", "U", &l, G, &l, e, work, &lwork, &info, 1, 1);
-  if (info) STRATA_FAIL(STRATA_ERR_NUMERIC, "nmf: dsyev failed (info %d) in the NNDSVD range finder", info);
-  double emax = e[l - 1] > 0.0 ? e[l - 1] : 0.0;
-  for (int r = 0; r < l; r++) {
-    double sc = e[r] > 1e-12 * emax && e[r] > 0.0 ? 1.0 / sqrt(e[r]) : 0.0;
-    for (int c = 0; c < l; c++) T[r + c * l] = sc * G[c + r * l];
-  }
-  gemm(CblasNoTrans, CblasNoTrans, l, n, l, 1.0, T, l, Xt, l, 0.0, tmp, l);
-  memcpy(Xt, tmp, sizeof(double) * (size_t)l * (size_t)n);
-cleanup:
-  free(G);
-  free(e);
-  free(T);
-  free(tmp);
-  free(work);
+/* The shared range finder (solvers/la) sees A = [sqrt(l_m) Y_m] column-major; NMF keeps its
+ * thin blocks transposed (l x n), so the products go through transposed copies (set-up only). */
+typedef struct nmf_rop {
+  const strata_nmf_t *p;
+  uint64_t seed, stream0;
+  int64_t nd;
+  double *xt, *zt;  /* l x nd, l x mloc */
+} nmf_rop_t;
+
+static void transpose(int64_t rows, int l, const double *a, int64_t lda, double *at) {
+  for (int64_t i = 0; i < rows; i++)
+    for (int c = 0; c < l; c++) at[i * l + c] = a[i + c * lda];
+}
+
+static void untranspose(int64_t rows, int l, const double *at, double *a, int64_t lda) {
+  for (int c = 0; c < l; c++)
+    for (int64_t i = 0; i < rows; i++) a[i + c * lda] = at[i * l + c];
+}
+
+static int rop_apply(void *ctx, int l, const double *X, double *Y) {
+  nmf_rop_t *r = ctx;
+  transpose(r->nd, l, X, r->nd ? r->nd : 1, r->xt);
+  int st = op_a(r->p, l, r->xt, r->zt);
+  if (!st) untranspose(r->p->mloc, l, r->zt, Y, r->p->mloc ? r->p->mloc : 1);
   return st;
+}
+
+static int rop_apply_t(void *ctx, int l, const double *Z, double *X) {
+  nmf_rop_t *r = ctx;
+  transpose(r->p->mloc, l, Z, r->p->mloc ? r->p->mloc : 1, r->zt);
+  int st = op_at(r->p, l, r->zt, r->xt);
+  if (!st) untranspose(r->nd, l, r->xt, X, r->nd ? r->nd : 1);
+  return st;
+}
+
+static void rop_omega(void *ctx, int l, double *X) {
+  nmf_rop_t *r = ctx;
+  int64_t off = 0;
+  for (int m = 0; m < r->p->nviews; m++) {
+    const strata_dmat_t *y = r->p->v[m].y;
+    strata_la_omega_normal(r->seed, r->stream0 + (uint64_t)m, y->col0, y->nloc, l, X + off,
+                           r->nd ? r->nd : 1);
+    off += y->nloc;
+  }
 }
 
 /* Randomized range finder (Halko, Martinsson & Tropp 2011) for A = [sqrt(l_m) Y_m]: on return
@@ -614,26 +625,18 @@ cleanup:
 static int range_finder(const strata_nmf_t *p, int l, int power, uint64_t seed, uint64_t stream0,
                         double *Zt, double *Xt) {
   int st = STRATA_OK;
-  const strata_grid_t *g = p->grid;
-  int64_t nd = total_nloc(p), off = 0;
-  for (int m = 0; m < p->nviews; m++) {
-    const strata_dmat_t *y = p->v[m].y;
-    for (int64_t j = 0; j < y->nloc; j++)
-      for (int c = 0; c < l; c++)
-        Xt[(off + j) * l + c] =
-            strata_rng_normal_at(seed, stream0 + (uint64_t)m, (uint64_t)((y->col0 + j) * l + c));
-    off += y->nloc;
-  }
-  STRATA_CHECK(op_a(p, l, Xt, Zt));
-  for (int q = 0; q < power; q++) {
-    STRATA_CHECK(orth(l, p->mloc, Zt, g->colcomm));
-    STRATA_CHECK(op_at(p, l, Zt, Xt));
-    STRATA_CHECK(orth(l, nd, Xt, g->rowcomm));
-    STRATA_CHECK(op_a(p, l, Xt, Zt));
-  }
-  STRATA_CHECK(orth(l, p->mloc, Zt, g->colcomm));
-  STRATA_CHECK(op_at(p, l, Zt, Xt));
+  int64_t nd = total_nloc(p), mloc = p->mloc;
+  double *Q = NULL, *B = NULL;
+  nmf_rop_t r = {p, seed, stream0, nd, Xt, Zt};
+  STRATA_MALLOC(Q, (size_t)l * (mloc ? mloc : 1));
+  STRATA_MALLOC(B, (size_t)l * (nd ? nd : 1));
+  strata_la_op_t op = {p->grid, mloc, nd, &r, rop_apply, rop_apply_t, rop_omega};
+  STRATA_CHECK(strata_la_range(&op, l, power, Q, B));
+  transpose(mloc, l, Q, mloc ? mloc : 1, Zt);
+  transpose(nd, l, B, nd ? nd : 1, Xt);
 cleanup:
+  free(Q);
+  free(B);
   return st;
 }
 
@@ -764,7 +767,7 @@ cleanup:
 
 static int ckpt_write(const strata_nmf_t *p, const strata_nmf_opts_t *o, const nmf_state_t *s) {
   int st = STRATA_OK;
-  strata_ckpt_t *c = NULL;
+  strata_state_t *c = NULL;
   int64_t *hdr = NULL;
   char name[32];
   STRATA_MALLOC(hdr, NMF_HDR + s->M);
@@ -772,33 +775,35 @@ static int ckpt_write(const strata_nmf_t *p, const strata_nmf_opts_t *o, const n
                         p->grid->npcol, o->compress};
   memcpy(hdr, h, sizeof h);
   for (int m = 0; m < s->M; m++) hdr[NMF_HDR + m] = p->v[m].y->ncols;
-  STRATA_CHECK(strata_ckpt_create(p->grid->comm, o->checkpoint, "nmf", &c));
-  STRATA_CHECK(strata_ckpt_put_rep_i64(c, "state", hdr, NMF_HDR + s->M));
-  STRATA_CHECK(strata_ckpt_put_rep(c, "objective", s->trace, s->iter));
-  STRATA_CHECK(strata_ckpt_put_rep(c, "wtw", s->WtW, (int64_t)s->M * s->k * s->k));
-  STRATA_CHECK(strata_ckpt_put_dist(c, "H", s->H, p->mloc * s->k));
+  c = o->checkpoint;
+  STRATA_CHECK(strata_state_begin_write(c, p->grid->comm, "nmf"));
+  STRATA_CHECK(strata_state_put_rep_i64(c, "state", hdr, NMF_HDR + s->M));
+  STRATA_CHECK(strata_state_put_rep(c, "objective", s->trace, s->iter));
+  STRATA_CHECK(strata_state_put_rep(c, "wtw", s->WtW, (int64_t)s->M * s->k * s->k));
+  STRATA_CHECK(strata_state_put_dist(c, "H", s->H, p->mloc * s->k));
   for (int m = 0; m < s->M; m++) {
     snprintf(name, sizeof name, "W%d", m);
-    STRATA_CHECK(strata_ckpt_put_dist(c, name, s->W[m], p->v[m].y->nloc * s->k));
+    STRATA_CHECK(strata_state_put_dist(c, name, s->W[m], p->v[m].y->nloc * s->k));
   }
-  STRATA_CHECK(strata_ckpt_commit(&c));
-  strata_ev_checkpoint(o->ev, o->checkpoint, s->iter);
-  strata_log(p->grid->comm, 2, "nmf: checkpoint written to '%s' at iteration %lld\n", o->checkpoint,
+  STRATA_CHECK(strata_state_commit(c));
+  strata_ev_checkpoint(o->ev, strata_state_name(o->checkpoint), s->iter);
+  strata_log(p->grid->comm, 2, "nmf: checkpoint written to '%s' at iteration %lld\n", strata_state_name(o->checkpoint),
              (long long)s->iter);
 cleanup:
-  strata_ckpt_close(&c);
+  strata_state_end(c);
   free(hdr);
   return st;
 }
 
 static int ckpt_read(const strata_nmf_t *p, const strata_nmf_opts_t *o, nmf_state_t *s) {
   int st = STRATA_OK;
-  strata_ckpt_t *c = NULL;
+  strata_state_t *c = NULL;
   int64_t *hdr = NULL;
   char name[32];
   STRATA_MALLOC(hdr, NMF_HDR + s->M);
-  STRATA_CHECK(strata_ckpt_open(p->grid->comm, o->resume, "nmf", &c));
-  STRATA_CHECK(strata_ckpt_get_rep_i64(c, "state", hdr, NMF_HDR + s->M));
+  c = o->resume;
+  STRATA_CHECK(strata_state_begin_read(c, p->grid->comm, "nmf"));
+  STRATA_CHECK(strata_state_get_rep_i64(c, "state", hdr, NMF_HDR + s->M));
   int same = hdr[1] == s->k && hdr[2] == o->solver && hdr[3] == s->M && hdr[4] == p->N &&
              hdr[6] == p->grid->nprow && hdr[7] == p->grid->npcol && hdr[8] == o->compress;
   for (int m = 0; m < s->M && same; m++) same = hdr[NMF_HDR + m] == p->v[m].y->ncols;
@@ -807,23 +812,23 @@ static int ckpt_read(const strata_nmf_t *p, const strata_nmf_opts_t *o, nmf_stat
                 "%s: checkpoint is for k=%lld, solver %lld, compress %lld, %lld views, %lld "
                 "samples on a %lldx%lld grid; this run has k=%d, solver %d, compress %d, %d views, "
                 "%lld samples on %dx%d",
-                o->resume, (long long)hdr[1], (long long)hdr[2], (long long)hdr[8],
+                strata_state_name(o->resume), (long long)hdr[1], (long long)hdr[2], (long long)hdr[8],
                 (long long)hdr[3], (long long)hdr[4], (long long)hdr[6], (long long)hdr[7], s->k,
                 o->solver, o->compress, s->M, (long long)p->N, p->grid->nprow, p->grid->npcol);
   if (hdr[0] < 0 || hdr[0] > o->max_iter)
     STRATA_FAIL(STRATA_ERR_INPUT, "%s: checkpoint at iteration %lld is beyond --max-iter %lld",
-                o->resume, (long long)hdr[0], (long long)o->max_iter);
+                strata_state_name(o->resume), (long long)hdr[0], (long long)o->max_iter);
   s->iter = hdr[0];
   s->converged = (int)hdr[5];
-  STRATA_CHECK(strata_ckpt_get_rep(c, "objective", s->trace, s->iter));
-  STRATA_CHECK(strata_ckpt_get_rep(c, "wtw", s->WtW, (int64_t)s->M * s->k * s->k));
-  STRATA_CHECK(strata_ckpt_get_dist(c, "H", s->H, p->mloc * s->k));
+  STRATA_CHECK(strata_state_get_rep(c, "objective", s->trace, s->iter));
+  STRATA_CHECK(strata_state_get_rep(c, "wtw", s->WtW, (int64_t)s->M * s->k * s->k));
+  STRATA_CHECK(strata_state_get_dist(c, "H", s->H, p->mloc * s->k));
   for (int m = 0; m < s->M; m++) {
     snprintf(name, sizeof name, "W%d", m);
-    STRATA_CHECK(strata_ckpt_get_dist(c, name, s->W[m], p->v[m].y->nloc * s->k));
+    STRATA_CHECK(strata_state_get_dist(c, name, s->W[m], p->v[m].y->nloc * s->k));
   }
 cleanup:
-  strata_ckpt_close(&c);
+  strata_state_end(c);
   free(hdr);
   return st;
 }
@@ -957,7 +962,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
 
   if (o->resume) {
     STRATA_CHECK(ckpt_read(p, o, &s));
-    strata_log(g->comm, 1, "nmf: resumed from '%s' at iteration %lld\n", o->resume,
+    strata_log(g->comm, 1, "nmf: resumed from '%s' at iteration %lld\n", strata_state_name(o->resume),
                (long long)s.iter);
   } else {
     if (o->init == STRATA_NMF_INIT_RANDOM)
@@ -1105,7 +1110,7 @@ int strata_nmf_solve(strata_nmf_t *p, const strata_nmf_opts_t *o, strata_nmf_res
         STRATA_FAIL(STRATA_INTERRUPTED,
                     "stopped by a signal at iteration %lld; checkpoint written to '%s' "
                     "(continue with --resume %s)",
-                    (long long)s.iter, o->checkpoint, o->checkpoint);
+                    (long long)s.iter, strata_state_name(o->checkpoint), strata_state_name(o->checkpoint));
       STRATA_FAIL(STRATA_INTERRUPTED, "stopped by a signal at iteration %lld (no checkpoint path)",
                   (long long)s.iter);
     }

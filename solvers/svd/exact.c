@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "mpi/scalapack_proto.h"
-#include "solvers/svd_impl.h"
+#include "solvers/svd/svd_impl.h"
 #include "strata/util.h"
 
 #define LD(n) ((n) > 0 ? (n) : 1)

@@ -1,5 +1,6 @@
-/* Private to solvers/svd*.c: the implicit joint operator A (see include/strata/svd.h), the
- * tall-skinny QR, and the three decompositions of A.  Not a public API. */
+/* Private to solvers/svd/: the implicit joint operator A (see include/strata/svd.h), its
+ * preprocessing and the three decompositions of A.  Not a public API.  The files depend one way:
+ * svd.c (driver) -> randomized.c, exact.c -> preprocess.c -> op.c -> solvers/la. */
 #ifndef STRATA_SVD_IMPL_H
 #define STRATA_SVD_IMPL_H
 #include <stdint.h>
@@ -36,6 +37,9 @@ typedef struct svd_op {
  * the local uncentred product and the statistics, and is not collective (svd_randomized then
  * completes it). */
 int svd_op_apply(svd_op_t *op, int l, const double *X, double *Y, double *tmp);
+/* Collective over rowcomm: the second half of svd_op_apply in deferred mode -- subtract this
+ * grid column's mu^T T (T in tmp) from the local product Y and reduce Y over rowcomm. */
+int svd_op_apply_finish(svd_op_t *op, int l, double *Y, const double *tmp);
 /* Collective over colcomm: X (ntot x l) = A^T Z, Z (mloc x l). */
 int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
 
@@ -44,11 +48,25 @@ int svd_op_apply_t(svd_op_t *op, int l, const double *Z, double *X);
  * again from cache by A.  tmp (ntot x l) holds T = w S^-1 A^T Q on return, as in svd_op_apply. */
 int svd_op_apply_aat(svd_op_t *op, int l, const double *Q, double *Y, double *tmp);
 
-/* Collective over comm: in-place QR of the m x l block A (ld lda) whose rows, stacked over the
- * ranks of comm in rank order, form a tall matrix: A becomes this rank's rows of Q and R
- * (l x l, ld l, may be NULL) the replicated triangular factor.  Any m >= 0 is allowed.
- * CholeskyQR2 when the block is well conditioned (estimate < 1e6), else Householder TSQR. */
-int svd_tsqr(MPI_Comm comm, int64_t m, int l, double *A, int64_t lda, double *R);
+/* STRATA_ERR_INPUT naming `what` when n elements exceed an MPI count (int). */
+int svd_check_count(int64_t n, const char *what);
+
+/* ---- preprocessing (preprocess.c) ---- */
+/* The missing entries of present samples of one view on this rank, for soft-impute. */
+typedef struct missing {
+  int64_t n;      /* missing entries of present samples, this rank, this view */
+  int64_t *idx;   /* [n] local column-major positions */
+} missing_t;
+/* Collective over colcomm: feature statistics of view m over the observed entries of present
+ * rows, mean imputation in place, feature scales (scale != 0); adds the view's
+ * ||A_m||_F^2 / w_m^2 to *ss and records the missing positions in *miss when keep_missing.
+ * pre: statistics already gathered by a deferred first product, or NULL. */
+int svd_preprocess_view(svd_op_t *op, int m, int scale, int keep_missing, missing_t *miss,
+                        int64_t *n_empty, double *ss, const double *pre);
+/* Collective over grid->comm: feature means again after soft-impute changed the entries. */
+int svd_recenter(svd_op_t *op);
+/* Collective over grid->comm: ||A||_F^2 of the preprocessed operator. */
+int svd_total_ss(const svd_op_t *op, double *out);
 
 /* The three decompositions.  Each writes s[k], U (mloc x k, ld max(1,mloc)) and V (ntot x k,
  * ld max(1,ntot)) before sign normalisation; collective over grid->comm. */

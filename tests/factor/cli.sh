@@ -11,7 +11,7 @@ dir=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 fails=0
-mpi() { local n=$1; shift; "${STRATA_MPIEXEC:-mpiexec}" --oversubscribe -n "$n" "$@"; }
+mpi() { local n=$1; shift; "${STRATA_MPIEXEC:-mpiexec}" -n "$n" "$@"; }
 ok() { echo "ok: $*"; }
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -112,7 +112,7 @@ for k in ["expectations/Z/group1", "expectations/W/rna", "expectations/W/cn", "e
 PY
 # a real SIGUSR1 to mpirun (forwarded to the ranks) once iterations run: checkpoint, exit 6
 # (mpiexec itself in the background, not a shell function, so that $! is mpiexec's pid)
-"${STRATA_MPIEXEC:-mpiexec}" --oversubscribe -n "$np" "$STRATA_BIN" factor "$dir/c.h5mu" \
+"${STRATA_MPIEXEC:-mpiexec}" -n "$np" "$STRATA_BIN" factor "$dir/c.h5mu" \
   -o "$dir/s.h5" "${args[@]}" --tol 0 --max-iter 1000000 --checkpoint "$dir/sig.ckpt" \
   --progress >/dev/null 2>"$dir/sig.err" &
 pid=$!

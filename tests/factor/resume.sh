@@ -6,7 +6,7 @@ exe=$1
 np=${STRATA_NP:-1}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-run() { "${STRATA_MPIEXEC:-mpiexec}" --oversubscribe -n "$np" "$exe" "$@"; }
+run() { "${STRATA_MPIEXEC:-mpiexec}" -n "$np" "$exe" "$@"; }
 run stop "$dir"
 test -f "$dir/factor.ckpt"
 run resume "$dir"

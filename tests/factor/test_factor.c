@@ -14,6 +14,8 @@
 #include <cblas.h>
 
 #include "check.h"
+#include "state_mem.h"
+#include "strata/checkpoint.h"
 #include "strata/cohort.h"
 #include "strata/factor.h"
 #include "strata/grid.h"
@@ -345,7 +347,8 @@ static void ckpt_opts(strata_factor_opts_t *o, const char *dir, char *path, size
   o->tol = 0;
   o->spikeslab = 0;
   snprintf(path, n, "%s/factor.ckpt", dir);
-  o->checkpoint = path;
+  int st = strata_ckpt_state_create(path, &o->checkpoint);
+  T_CHECK(st == STRATA_OK, "checkpoint state: %s", strata_err_msg());
 }
 
 static void test_stop(const char *dir) {
@@ -358,6 +361,7 @@ static void test_stop(const char *dir) {
   int st = fit(MPI_COMM_WORLD, &o, &f, &c);
   T_CHECK(st == STRATA_INTERRUPTED && f == NULL, "interrupted (%d: %s)", st, strata_err_msg());
   T_CHECK(access(path, R_OK) == 0, "checkpoint '%s' exists", path);
+  strata_state_destroy(&o.checkpoint);
   cohort_free(&c);
 }
 
@@ -367,12 +371,12 @@ static void test_resume(const char *dir) {
   int rank;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   ckpt_opts(&o, dir, path, sizeof path);
-  o.checkpoint = NULL;
+  strata_state_destroy(&o.checkpoint);
   cohort_t c, c2;
   strata_factor_t *f = NULL, *f2 = NULL;
   int st = fit(MPI_COMM_WORLD, &o, &f, &c);
   T_CHECK(st == STRATA_OK, "uninterrupted fit");
-  o.resume = path;
+  T_CHECK(strata_ckpt_state_create(path, &o.resume) == STRATA_OK, "resume state");
   int st2 = fit(MPI_COMM_WORLD, &o, &f2, &c2);
   T_CHECK(st2 == STRATA_OK, "resumed fit: %s", strata_err_msg());
   if (!st && !st2) {
@@ -408,6 +412,54 @@ static void test_resume(const char *dir) {
   T_CHECK(st == STRATA_ERR_INPUT, "mismatched checkpoint rejected (%d: %s)", st, strata_err_msg());
   cohort_free(&c);
   strata_err_clear();
+  strata_state_destroy(&o.resume);
+}
+
+/* Stop after 5 iterations into an in-memory state store (tests/state_mem.h: no file, no io/),
+ * resume from it in the same process: the model equals the uninterrupted fit to 1e-12. */
+static void test_memory_state(void) {
+  strata_factor_opts_t o;
+  strata_factor_opts_default(&o);
+  o.k = 8;
+  o.max_iter = 30;
+  o.tol = 0;
+  mem_store_t *store = NULL;
+  strata_state_t *mem = NULL;
+  T_CHECK(mem_state_create(&mem, &store) == STRATA_OK, "memory state");
+  cohort_t c, c1, c2;
+  strata_factor_t *f = NULL, *f1 = NULL, *f2 = NULL;
+  int st = fit(MPI_COMM_WORLD, &o, &f, &c);
+  o.checkpoint = mem;
+  strata_signal_stop_after(5);
+  int st1 = fit(MPI_COMM_WORLD, &o, &f1, &c1);
+  T_CHECK(st1 == STRATA_INTERRUPTED && store && store->commits == 1,
+          "stopped into the memory store (%d, %d commits)", st1, store ? store->commits : -1);
+  strata_signal_stop_after(0);
+  strata_err_clear();
+  o.checkpoint = NULL;
+  o.resume = mem;
+  int st2 = fit(MPI_COMM_WORLD, &o, &f2, &c2);
+  T_CHECK(st == STRATA_OK && st2 == STRATA_OK, "fits: %s", strata_err_msg());
+  if (!st && !st2) {
+    double *z = NULL, *z2 = NULL, **w = NULL, **w2 = NULL, sc = 0;
+    gather_all(f, &z, &w);
+    gather_all(f2, &z2, &w2);
+    T_CHECK(f->iterations == f2->iterations && f->k == f2->k, "memory resume: same iterations");
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0 && f->k == f2->k) {
+      double d = maxdiff(z2, z, (int64_t)NS * f->k, &sc);
+      T_CHECK(d <= 1e-12 * fmax(sc, 1), "memory resume: Z max diff %.3g", d);
+    }
+    free(z); free(z2);
+    free_w(w, NV); free_w(w2, NV);
+  }
+  strata_factor_destroy(&f);
+  strata_factor_destroy(&f2);
+  cohort_free(&c);
+  cohort_free(&c1);
+  cohort_free(&c2);
+  strata_state_destroy(&mem);
 }
 
 /* The planted cohort as .h5mu (rank 0 writes every block; the others take part collectively). */
@@ -467,6 +519,7 @@ int main(int argc, char **argv) {
   if (strcmp(mode, "planted") == 0) {
     test_planted();
     test_bad_options();
+    test_memory_state();
   } else if (strcmp(mode, "stop") == 0 && argc > 2) {
     test_stop(argv[2]);
   } else if (strcmp(mode, "write") == 0 && argc > 2) {

@@ -15,7 +15,7 @@ os.environ.setdefault("OMPI_MCA_odls_base_sigkill_timeout", "0")
 
 def mpirun(exe, *args, np=None):
     """Run exe under mpiexec; returns (exit code, stdout, stderr) of the whole job."""
-    cmd = [MPIEXEC, "-n", str(np or NP), "--oversubscribe", exe] + [str(a) for a in args]
+    cmd = [MPIEXEC, "-n", str(np or NP), exe] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     return p.returncode, p.stdout, p.stderr
 

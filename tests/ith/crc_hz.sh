@@ -8,7 +8,7 @@
 set -euo pipefail
 E="$STRATA_SRC/examples/crc_hz"
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-run() { local np=$1; shift; "$STRATA_MPIEXEC" -np "$np" --oversubscribe "$STRATA_BIN" ith -q "$@"; }
+run() { local np=$1; shift; "$STRATA_MPIEXEC" -np "$np" "$STRATA_BIN" ith -q "$@"; }
 IN=(--maf "$E/CRC_HZ.maf.tsv.gz" --clin "$E/CRC_HZ.clin.tsv.gz" --ccf "$E/CRC_HZ.ccf.tsv.gz"
     --seg "$E/CRC_HZ.seg.tsv.gz")
 VIG=(--jsi-pair-by-tumor --jsi-min-ccf 0.02 --jsi-use-adj-vaf --jsi-no-indel)

@@ -6,7 +6,7 @@
 set -uo pipefail
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 fail=0
-run() { "$STRATA_MPIEXEC" -np "$STRATA_NP" --oversubscribe "$STRATA_BIN" ith "$@"; }
+run() { "$STRATA_MPIEXEC" -np "$STRATA_NP" "$STRATA_BIN" ith "$@"; }
 H=$'Hugo_Symbol\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\tVariant_Type\tReference_Allele\tTumor_Seq_Allele2\tRef_allele_depth\tAlt_allele_depth\tVAF\tTumor_Sample_Barcode'
 row() { printf 'G\t%s\t%s\t%s\tMissense_Mutation\tSNP\tC\tT\t%s\t%s\t%s\t%s\n' "$1" "$2" "$2" "$3" "$4" "$5" "$6"; }
 printf 'Tumor_Sample_Barcode\tTumor_ID\tPatient_ID\nA1\tP\tPA\nA2\tP\tPA\nB1\tP\tPB\nB2\tM\tPB\n' > "$W/clin.tsv"

@@ -10,7 +10,7 @@
 set -euo pipefail
 E="$STRATA_SRC/examples/crc_hz"
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
-run() { "$STRATA_MPIEXEC" -np "$STRATA_NP" --oversubscribe "$STRATA_BIN" ith -q "$@"; }
+run() { "$STRATA_MPIEXEC" -np "$STRATA_NP" "$STRATA_BIN" ith -q "$@"; }
 gzip -dc "$E/CRC_HZ.maf.tsv.gz" | awk -F'\t' 'BEGIN{OFS="\t"}
   NR==1{print "#version gdc-1.0"; print "Hugo_Symbol","Chromosome","Start_Position","End_Position",
         "Variant_Classification","Variant_Type","Reference_Allele","Tumor_Seq_Allele2",

@@ -36,7 +36,7 @@ with open(W + '/expected.tsv', 'w') as f:
         f.write(f'{p}\t{w / btw!r}\n')
 PY
 for L in lat.h5mu model.h5; do
-  "$STRATA_MPIEXEC" -np "$STRATA_NP" --oversubscribe "$STRATA_BIN" ith -q --maf "$E/CRC_HZ.maf.tsv.gz" \
+  "$STRATA_MPIEXEC" -np "$STRATA_NP" "$STRATA_BIN" ith -q --maf "$E/CRC_HZ.maf.tsv.gz" \
     --clin "$E/CRC_HZ.clin.tsv.gz" --latent "$W/$L" -o "$W/out"
   "$STRATA_PYTHON" - "$W/out.patient.tsv" "$W/expected.tsv" "$L" <<'PY'
 import csv, sys

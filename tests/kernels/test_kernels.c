@@ -10,7 +10,7 @@
 #include <mpi.h>
 
 #include "check.h"
-#include "solvers/kernels.h"
+#include "solvers/la/kernels.h"
 #include "strata/rng.h"
 
 #define PAD 987.5 /* a value the kernels never write */

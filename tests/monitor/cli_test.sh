@@ -30,7 +30,7 @@ expect() { # expect NAME CONDITION...
   local name=$1; shift
   if "$@"; then ok "$name"; else bad "$name"; fi
 }
-run() { timeout 120 "$STRATA_MPIEXEC" -n "$NP" --oversubscribe "$EMIT" "$@"; }
+run() { timeout 120 "$STRATA_MPIEXEC" -n "$NP" "$EMIT" "$@"; }
 wait_for() { # wait_for FILE: until it exists and is non-empty (10 s at most)
   for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.1; done
   return 1

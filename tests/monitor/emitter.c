@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "strata/events.h"
+#include "strata/monitor.h"
 #include "strata/util.h"
 
 static const int status_of_exit[] = {STRATA_OK, STRATA_ERR_USAGE, STRATA_ERR_INPUT, STRATA_ERR_IO,

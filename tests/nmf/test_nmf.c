@@ -11,6 +11,7 @@
 #include "check.h"
 #include "strata/dmat.h"
 #include "strata/grid.h"
+#include "strata/checkpoint.h"
 #include "strata/nmf.h"
 #include "strata/partition.h"
 #include "strata/rng.h"
@@ -435,12 +436,14 @@ static void test_checkpoint(const strata_grid_t *g) {
     if (!st) st = strata_nmf_solve(r.p, &o, &full);
     strata_nmf_opts_t o1 = o;
     o1.max_iter = 10;
-    o1.checkpoint = path;
+    T_CHECK(strata_ckpt_state_create(path, &o1.checkpoint) == STRATA_OK, "state");
     o1.checkpoint_every = 10;
     if (!st) st = strata_nmf_solve(r.p, &o1, &part);
     strata_nmf_opts_t o2 = o;
-    o2.resume = path;
+    T_CHECK(strata_ckpt_state_create(path, &o2.resume) == STRATA_OK, "state");
     if (!st) st = strata_nmf_solve(r.p, &o2, &resumed);
+    strata_state_destroy(&o1.checkpoint);
+    strata_state_destroy(&o2.resume);
     T_CHECK(st == STRATA_OK, "checkpoint runs %s", solver_name[solver]);
     if (!st) {
       int same = resumed->iterations == 20;
@@ -460,9 +463,10 @@ static void test_checkpoint(const strata_grid_t *g) {
     run_t r;
     int st = run_setup(&r, g, &pl, NULL, STRATA_NMF_NEG_ERROR, NULL);
     strata_nmf_opts_t o = opts_k(2, STRATA_NMF_MU, STRATA_NMF_INIT_RANDOM, 20, 0.0);
-    o.resume = path;
+    T_CHECK(strata_ckpt_state_create(path, &o.resume) == STRATA_OK, "state");
     strata_nmf_result_t *res = NULL;
     if (!st) st = strata_nmf_solve(r.p, &o, &res);
+    strata_state_destroy(&o.resume);
     T_CHECK(st == STRATA_ERR_INPUT && strstr(strata_err_msg(), path) && res == NULL,
             "mismatched checkpoint refused: %d '%s'", st, strata_err_msg());
     strata_err_clear();
@@ -477,14 +481,16 @@ static void test_checkpoint(const strata_grid_t *g) {
     if (!st) st = strata_nmf_solve(r.p, &o, &full);
     strata_signal_stop_after(3);
     strata_nmf_opts_t o1 = o;
-    o1.checkpoint = path;
+    T_CHECK(strata_ckpt_state_create(path, &o1.checkpoint) == STRATA_OK, "state");
     int st1 = st ? st : strata_nmf_solve(r.p, &o1, &res);
+    strata_state_destroy(&o1.checkpoint);
     T_CHECK(st1 == STRATA_INTERRUPTED && res == NULL, "signal stops the run (%d)", st1);
     strata_err_clear();
     strata_nmf_opts_t o2 = o;
-    o2.resume = path;
+    T_CHECK(strata_ckpt_state_create(path, &o2.resume) == STRATA_OK, "state");
     o2.max_iter = 3; /* nothing left to do: returns the checkpointed state */
     if (!st) st = strata_nmf_solve(r.p, &o2, &back);
+    strata_state_destroy(&o2.resume);
     T_CHECK(st == STRATA_OK && back && back->iterations == 3, "checkpoint at the signal");
     if (!st && back)
       for (int t = 0; t < 3; t++) T_CHECK(back->objective[t] == full->objective[t], "trace %d", t);

@@ -26,7 +26,7 @@ def check(cond, what):
 
 
 def strata(*args, env=None):
-    cmd = [MPIEXEC, "-n", str(NP), "--oversubscribe", BIN] + [str(a) for a in args]
+    cmd = [MPIEXEC, "-n", str(NP), BIN] + [str(a) for a in args]
     e = dict(os.environ)
     e.update(env or {})
     return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=240)

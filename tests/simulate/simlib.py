@@ -14,7 +14,7 @@ NP = int(os.environ.get("STRATA_NP", "1"))
 
 def strata(np_, *args, check=True):
     """Run strata on np_ ranks (one rank runs as an MPI singleton: no launcher start-up cost)."""
-    launcher = [MPIEXEC, "-n", str(np_), "--oversubscribe"] if np_ > 1 else []
+    launcher = [MPIEXEC, "-n", str(np_)] if np_ > 1 else []
     cmd = launcher + [BIN] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
     if check and p.returncode != 0:

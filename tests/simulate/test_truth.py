@@ -131,7 +131,7 @@ for (s, c), (alt, dep) in groups.items():
     worst = max(worst, z if pexp > 0 else (alt > 0) * 99)
 t.check(worst < 5.5, "pooled VAF per region and cluster follows purity*CCF/2 (worst z %.2f)" % worst)
 
-p = subprocess.run([MPIEXEC, "-n", str(NP), "--oversubscribe", BIN, "ith", "--maf", "tm.maf.tsv",
+p = subprocess.run([MPIEXEC, "-n", str(NP), BIN, "ith", "--maf", "tm.maf.tsv",
                     "--clin", "tm.clin.tsv", "--ccf", "tm.ccf.tsv", "-o", "tm_ith"],
                    capture_output=True, text=True, timeout=240)
 t.check(p.returncode == 0, "strata ith reads the simulated tables: %s" % p.stderr)

@@ -33,7 +33,7 @@ start_cluster() {
   export STRATA=$STRATA_BIN
 }
 
-mpi() { local n=$1; shift; "$MPIEXEC" --oversubscribe -n "$n" "$@"; }
+mpi() { local n=$1; shift; "$MPIEXEC" -n "$n" "$@"; }
 
 # The state of job $1 (an array task as ID_TASK); empty when Slurm does not know it.
 job_state() { squeue -h -t all -j "$1" -o %T 2>/dev/null | head -n 1; }

@@ -25,7 +25,7 @@ def check(cond, what):
 
 
 def strata(*args):
-    cmd = [MPIEXEC, "-n", str(NP), "--oversubscribe", BIN] + [str(a) for a in args]
+    cmd = [MPIEXEC, "-n", str(NP), BIN] + [str(a) for a in args]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     return p.returncode, p.stdout, p.stderr
 

@@ -10,7 +10,8 @@
 
 #include "check.h"
 #include "mpi/scalapack_proto.h"
-#include "solvers/svd_impl.h"
+#include "solvers/la/la.h"
+#include "solvers/svd/svd_impl.h"
 #include "strata/dmat.h"
 #include "strata/grid.h"
 #include "strata/partition.h"
@@ -534,7 +535,7 @@ static void test_deferred_stats(void) {
   }
 }
 
-/* svd_tsqr on a matrix split by rows over the ranks: Q^T Q = I and Q R = A to working precision
+/* strata_la_tsqr on a matrix split by rows over the ranks: Q^T Q = I and Q R = A to working precision
  * on every route -- CholeskyQR2 (condition 10), the Householder TSQR past its threshold
  * (condition 1e7, and 1e10 where the Gram is numerically singular), an exactly repeated column,
  * fewer rows per rank than columns. */
@@ -555,7 +556,7 @@ static void test_tsqr(void) {
         if (t == 2 && c == 4) A[c * lda + i] = A[1 * lda + i];
       }
     memcpy(Q, A, sizeof(double) * (size_t)(lda * l));
-    int st = svd_tsqr(MPI_COMM_WORLD, m, l, Q, lda, R);
+    int st = strata_la_tsqr(MPI_COMM_WORLD, m, l, Q, lda, R);
     T_CHECK(st == 0, "tsqr case %d failed: %d", t, st);
     /* Q^T Q summed over ranks */
     memset(G, 0, sizeof G);
