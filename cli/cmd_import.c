@@ -46,7 +46,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       {"view", required_argument, NULL, 'V'},   {"patient-column", required_argument, NULL, 'p'},
       {"sample-column", required_argument, NULL, 'S'}, {"by-column", no_argument, NULL, 'c'},
       {"float32", no_argument, NULL, '4'},      {"block-mb", required_argument, NULL, 'b'},
-      {NULL, 0, NULL, 0}};
+      {"nonfinite", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
   STRATA_CALLOC(vargs, argc);
   opterr = 0; /* getopt would print on every rank: the message goes through main */
   int c;
@@ -60,6 +60,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     case 'c': by_column = 1; break;
     case '4': f32 = 1; break;
     case 'b': STRATA_CHECK(strata_cli_double("--block-mb", optarg, 1e-6, 1 << 20, &block_mb)); break;
+    case 'n':
+      if (strcmp(optarg, "error") == 0) o.nonfinite_missing = 0;
+      else if (strcmp(optarg, "missing") == 0) o.nonfinite_missing = 1;
+      else STRATA_CHECK(strata_cli_usage("--nonfinite wants error or missing, got '%s'", optarg));
+      break;
     default: STRATA_CHECK(strata_cli_usage("unknown option or missing value: '%s'", argv[optind - 1]));
     }
   }
@@ -121,11 +126,17 @@ const strata_cmd_t strata_cmd_import = {
     "  --float32               store X as float32 (default float64, exactly the parsed values)\n"
     "  --block-mb N            memory for one block of values in MiB (default 16; at least one\n"
     "                          line of the file is read at a time)\n"
+    "  --nonfinite error|missing\n"
+    "                          a value that is not a finite number (inf, infinity, 1e400, or a\n"
+    "                          value beyond float with --float32), in a view or in a numeric\n"
+    "                          covariate: 'error' (default) is bad input, 'missing' reads it as\n"
+    "                          a missing value (NaN)\n"
     "\n"
     "Cells 'NA', 'NaN', 'N/A', 'null' and empty cells are missing values (NaN).\n"
-    "Bad input (exit 2, no output file): ragged row, non-numeric cell, duplicate sample id, a view\n"
-    "sample missing from the samples table, empty file, truncated .gz, a view with no features,\n"
-    "no patient column; the message names the file and line.\n"
+    "Bad input (exit 2, no output file): ragged row, non-numeric cell, a non-finite value (see\n"
+    "--nonfinite), a NUL byte, duplicate sample id, a view sample missing from the samples table,\n"
+    "empty file, truncated .gz, a view with no features, no patient column; the message names\n"
+    "the file and line (and the column of a bad value).\n"
     "Runs on any number of ranks (rank 0 reads, all ranks write collectively).\n"
     "Example:\n"
     "  strata import -o acc.h5mu --samples samples.tsv.gz --view rna=RNASeq2GeneNorm.tsv.gz:log1p \\\n"

@@ -2,6 +2,7 @@
  * .h5mu.  Rank 0 reads (a validating first pass for ids and shapes, a second pass streaming
  * values in bounded blocks), every rank takes part in the collective writes.  Not for MAF or
  * other long-format tables, and no numerics beyond the optional log2(x+1). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,7 +139,20 @@ static int read_samples(const strata_import_opts_t *o, samples_t *s) {
     if (!(c->name = xstrdup(hdr[j]))) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
     c->is_numeric = 1;
     STRATA_MALLOC(c->num, nrows);
-    for (int64_t i = 0; i < nrows && c->is_numeric; i++) c->is_numeric = strata_parse_cell(rows[i][j], &c->num[i]);
+    int64_t inf_row = -1;
+    for (int64_t i = 0; i < nrows && c->is_numeric; i++) {
+      int kind = strata_parse_value(rows[i][j], &c->num[i]);
+      c->is_numeric = kind != STRATA_CELL_BAD;
+      if (kind == STRATA_CELL_NONFINITE) {
+        if (inf_row < 0) inf_row = i;
+        c->num[i] = NAN;
+      }
+    }
+    /* a numeric column with inf or 1e400 in it: the same rule as the views */
+    if (c->is_numeric && inf_row >= 0 && !o->nonfinite_missing)
+      BAD("%s:%lld: column %lld ('%s'): value '%s' is not a finite number (sample '%s'); "
+          "--nonfinite missing reads such values as missing", o->samples, (long long)s->lineno[inf_row],
+          (long long)j + 1, hdr[j], rows[inf_row][j], s->ids[inf_row]);
     STRATA_CALLOC(c->str, nrows);
     if (!c->is_numeric) {
       free(c->num);
@@ -177,6 +191,31 @@ static double transform(const strata_import_view_t *v, double x) {
   return v->log1p && !isnan(x) ? log2(x + 1.0) : x;
 }
 
+/* One cell of a view: its kind (strata_parse_value) and the value to store in *x.  A value that
+ * is infinite, overflows double (1e400) or, with --float32, float is STRATA_CELL_NONFINITE, or
+ * missing (NaN) when the user asked for that (--nonfinite missing). */
+static int view_cell(const strata_import_opts_t *o, const strata_import_view_t *v, const char *cell, double *x) {
+  int kind = strata_parse_value(cell, x);
+  if (kind == STRATA_CELL_NUMBER && o->dtype_bytes == 4 && fabs(transform(v, *x)) > FLT_MAX) kind = STRATA_CELL_NONFINITE;
+  if (kind == STRATA_CELL_NONFINITE && o->nonfinite_missing) {
+    *x = NAN;
+    kind = STRATA_CELL_MISSING;
+  }
+  return kind;
+}
+
+/* The message for a STRATA_CELL_NONFINITE cell at (line, column). */
+static int bad_nonfinite(const strata_import_opts_t *o, const char *path, int64_t line, int64_t col,
+                         const char *cell, const char *sample, const char *feat) {
+  double x = 0;
+  strata_parse_value(cell, &x);
+  return strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                        "%s:%lld: column %lld: value '%s' is not a finite number%s (sample '%s', feature '%s'); "
+                        "--nonfinite missing reads such values as missing",
+                        path, (long long)line, (long long)col, cell,
+                        isfinite(x) && o->dtype_bytes == 4 ? " in float32 (--float32)" : "", sample, feat);
+}
+
 /* Look up a view sample in the samples table and mark it (duplicates are errors). */
 static int take_sample(const samples_t *s, const char *path, int64_t line, const char *id, int64_t *seen_line,
                        vmeta_t *m) {
@@ -192,7 +231,7 @@ cleanup:
 }
 
 /* Rank 0, first pass over a view: ids, shape, every cell validated. */
-static int scan_view(const strata_import_view_t *v, const samples_t *s, vmeta_t *m) {
+static int scan_view(const strata_import_opts_t *o, const strata_import_view_t *v, const samples_t *s, vmeta_t *m) {
   int st = STRATA_OK;
   strata_tsv_t *t = NULL;
   char **f = NULL;
@@ -215,8 +254,11 @@ static int scan_view(const strata_import_view_t *v, const samples_t *s, vmeta_t 
       STRATA_CHECK(take_sample(s, v->path, line, f[0], seen, m));
       for (int64_t j = 1; j < nf; j++) {
         double x;
-        if (!strata_parse_cell(f[j], &x))
+        int kind = view_cell(o, v, f[j], &x);
+        if (kind == STRATA_CELL_BAD)
           BAD("%s:%lld: non-numeric value '%s' (sample '%s', feature '%s')", v->path, (long long)line, f[j], f[0], m->var_names[j - 1]);
+        if (kind == STRATA_CELL_NONFINITE)
+          STRATA_CHECK(bad_nonfinite(o, v->path, line, j + 1, f[j], f[0], m->var_names[j - 1]));
         STRATA_CHECK(check_value(v, v->path, line, m->var_names[j - 1], f[j], x));
       }
     }
@@ -235,8 +277,11 @@ static int scan_view(const strata_import_view_t *v, const samples_t *s, vmeta_t 
       STRATA_CHECK(push(&m->var_names, &m->nvar, &vcap, f[0]));
       for (int64_t j = 1; j < nf; j++) {
         double x;
-        if (!strata_parse_cell(f[j], &x))
+        int kind = view_cell(o, v, f[j], &x);
+        if (kind == STRATA_CELL_BAD)
           BAD("%s:%lld: non-numeric value '%s' (feature '%s', sample '%s')", v->path, (long long)line, f[j], f[0], hids[j - 1]);
+        if (kind == STRATA_CELL_NONFINITE)
+          STRATA_CHECK(bad_nonfinite(o, v->path, line, j + 1, f[j], hids[j - 1], f[0]));
         STRATA_CHECK(check_value(v, v->path, line, f[0], f[j], x));
       }
     }
@@ -250,7 +295,8 @@ cleanup:
 }
 
 /* Rank 0: read the next `want` data lines of t into row-major out (want x width values). */
-static int read_lines(strata_tsv_t *t, const strata_import_view_t *v, int64_t want, int64_t width, double *out) {
+static int read_lines(const strata_import_opts_t *o, strata_tsv_t *t, const strata_import_view_t *v, int64_t want,
+                      int64_t width, double *out) {
   int st = STRATA_OK;
   char **f = NULL;
   int64_t nf = 0;
@@ -262,7 +308,9 @@ static int read_lines(strata_tsv_t *t, const strata_import_view_t *v, int64_t wa
                              (long long)line, (long long)nf, (long long)(width + 1));
     for (int64_t j = 0; j < width; j++) {
       double x;
-      if (!strata_parse_cell(f[j + 1], &x)) BAD("%s:%lld: the file changed during import (non-numeric value '%s')", v->path, (long long)line, f[j + 1]);
+      int kind = view_cell(o, v, f[j + 1], &x);
+      if (kind == STRATA_CELL_BAD || kind == STRATA_CELL_NONFINITE)
+        BAD("%s:%lld: the file changed during import (value '%s')", v->path, (long long)line, f[j + 1]);
       out[i * width + j] = transform(v, x);
     }
   }
@@ -271,8 +319,8 @@ cleanup:
 }
 
 /* Collective: the second pass of one view, streamed in blocks.  Rank 0 reads, everyone writes. */
-static int stream_view(MPI_Comm comm, int rank, const strata_import_view_t *v, const vmeta_t *m,
-                       int64_t block_bytes, strata_cohort_writer_t *w, int vi) {
+static int stream_view(MPI_Comm comm, int rank, const strata_import_opts_t *o, const strata_import_view_t *v,
+                       const vmeta_t *m, int64_t block_bytes, strata_cohort_writer_t *w, int vi) {
   int st = STRATA_OK;
   strata_tsv_t *t = NULL;
   double *lines = NULL, *blk = NULL;
@@ -295,7 +343,7 @@ cleanup:
   st = strata_agree(comm, st);
   for (int64_t b = 0; b < nblocks && st == STRATA_OK; b++) {
     int64_t l0 = b * per, nl = l0 + per > total ? total - l0 : per;
-    if (rank == 0) st = read_lines(t, v, nl, width, lines);
+    if (rank == 0) st = read_lines(o, t, v, nl, width, lines);
     st = strata_agree(comm, st);
     if (st) break;
     if (!v->by_column) {
@@ -323,7 +371,7 @@ static int scan_all(MPI_Comm comm, const strata_import_opts_t *o, samples_t *s, 
   STRATA_CHECK(read_samples(o, s));
   for (int k = 0; k < o->nviews; k++) {
     strata_log(comm, 2, "import: scanning view '%s' (%s)", o->views[k].name, o->views[k].path);
-    STRATA_CHECK(scan_view(&o->views[k], s, &vm[k]));
+    STRATA_CHECK(scan_view(o, &o->views[k], s, &vm[k]));
   }
 cleanup:
   return st;
@@ -361,7 +409,7 @@ static int write_all(MPI_Comm comm, int rank, const strata_import_opts_t *o, int
     strata_log(comm, 2, "import: writing view '%s' (%lld x %lld)", v->name, (long long)vm[k].nrows, (long long)vm[k].nvar);
     st = strata_cohort_writer_add_view(w, v->name, vm[k].obsmap, vm[k].nvar, vm[k].var_names, dtype,
                                        v->likelihood ? v->likelihood : "gaussian", &vi);
-    if (st == STRATA_OK) st = stream_view(comm, rank, v, &vm[k], block, w, vi);
+    if (st == STRATA_OK) st = stream_view(comm, rank, o, v, &vm[k], block, w, vi);
   }
   if (st == STRATA_OK) st = strata_cohort_writer_commit(&w);
   else strata_cohort_writer_abort(&w);

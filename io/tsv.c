@@ -144,6 +144,15 @@ int strata_tsv_next(strata_tsv_t *t, int64_t *nfields, char ***fields) {
     while (k < len && isspace((unsigned char)t->line[k])) k++;
     if (k < len) break; /* not blank */
   }
+  /* a NUL byte would end every C string at it and silently shorten the cell ("1<NUL>2" read
+   * as 1): no text table holds one, so it is bad input wherever it is */
+  const char *nul = memchr(t->line, '\0', len);
+  if (nul) {
+    int64_t col = 1;
+    for (const char *q = t->line; q < nul; q++) col += *q == t->delim;
+    STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: column %lld: NUL byte (byte %lld of the line): not a text table",
+                t->path, (long long)t->lineno, (long long)col, (long long)(nul - t->line) + 1);
+  }
   int64_t n = 0;
   char *p = t->line, *end = t->line + len;
   for (;;) {
@@ -192,19 +201,31 @@ void strata_tsv_close(strata_tsv_t **tp) {
   free(t);
 }
 
-int strata_parse_cell(const char *s, double *out) {
+int strata_parse_value(const char *s, double *out) {
   while (isspace((unsigned char)*s)) s++;
   size_t n = strlen(s);
   while (n > 0 && isspace((unsigned char)s[n - 1])) n--;
   if (n == 0 || (n == 2 && strncasecmp(s, "NA", 2) == 0) || (n == 3 && strncasecmp(s, "NaN", 3) == 0) ||
       (n == 3 && strncasecmp(s, "N/A", 3) == 0) || (n == 4 && strncasecmp(s, "null", 4) == 0)) {
     *out = NAN;
-    return 1;
+    return STRATA_CELL_MISSING;
   }
   char *end = NULL;
   errno = 0;
   double v = strtod(s, &end);
-  if (end == s || (size_t)(end - s) != n) return 0;
+  if (end == s || (size_t)(end - s) != n) return STRATA_CELL_BAD;
+  *out = v;
+  /* strtod's own NaN spellings ("-nan", "nan(0x1)") are missing values like NaN; infinities
+   * and overflows (inf, 1e400, -0x1p2000) are not numbers a model can use */
+  if (isnan(v)) return STRATA_CELL_MISSING;
+  if (isinf(v)) return STRATA_CELL_NONFINITE;
+  return STRATA_CELL_NUMBER;
+}
+
+int strata_parse_cell(const char *s, double *out) {
+  double v = NAN;
+  int k = strata_parse_value(s, &v);
+  if (k == STRATA_CELL_BAD || k == STRATA_CELL_NONFINITE) return 0;
   *out = v;
   return 1;
 }

@@ -24,6 +24,9 @@ typedef struct strata_import_opts {
   const strata_import_view_t *views;
   int dtype_bytes;             /* 8 (float64, default: exact) or 4 (float32) */
   int64_t block_bytes;         /* memory for one block of values (0: 16 MiB) */
+  int nonfinite_missing;       /* 0 (default): a value that is not a finite number (inf,
+                                  infinity, 1e400, or beyond float with dtype_bytes 4) is bad
+                                  input; 1: it is read as missing (NaN) */
 } strata_import_opts_t;
 
 typedef struct strata_import_summary {
@@ -35,10 +38,12 @@ typedef struct strata_import_summary {
  * every cell; second pass: values streamed in blocks of rows, or of features for by_column
  * files), all ranks take part in the collective writes.  Memory is bounded by one block plus
  * the ids, never by the file size.  Samples are matched across views by id; every view sample
- * must be in the samples table.  Bad input (ragged row, non-numeric cell, duplicate sample id,
+ * must be in the samples table.  Bad input (ragged row, non-numeric cell, a non-finite value
+ * unless opts->nonfinite_missing, a NUL byte, duplicate sample id,
  * a view sample missing from the samples table, empty file, truncated .gz, a view with no
  * features, no patient column, a value outside the view's likelihood or transform) is
- * STRATA_ERR_INPUT with "file:line: ..." on every rank, and no output file is left behind.
+ * STRATA_ERR_INPUT with "file:line: ..." (and the column for a value) on every rank, and no
+ * output file is left behind.  Empty cells, NA, NaN, N/A and null are missing values (NaN).
  * summary (may be NULL) is filled on every rank. */
 STRATA_NODISCARD int strata_import(MPI_Comm comm, const strata_import_opts_t *opts,
                                    strata_import_summary_t *summary);
