@@ -226,7 +226,7 @@ int strata_pca_cli_run(strata_cli_t *cli, int argc, char **argv, int centered) {
   strata_ev_run_start(cli->ev, cmd, c->nobs, Dtot, nsel, g->nprow, g->npcol);
   strata_ev_phase_begin(cli->ev, "read", nsel);
   STRATA_CALLOC(dm, nsel);
-  for (int m = 0; m < nsel; m++) STRATA_CHECK(strata_cohort_read_view(c, vidx[m], g, part, &dm[m]));
+  for (int m = 0; m < nsel; m++) STRATA_CHECK(strata_cohort_read_view_finite(c, vidx[m], g, part, &dm[m]));
   strata_ev_phase_end(cli->ev, "read");
 
   /* the decomposition */

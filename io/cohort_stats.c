@@ -98,3 +98,54 @@ cleanup:
   strata_partition_destroy(&part);
   return st;
 }
+
+int strata_cohort_check_finite(const strata_cohort_t *c, int vi, const strata_dmat_t *m) {
+  int st = STRATA_OK;
+  const strata_grid_t *grid = m->grid;
+  /* this rank's first +-Inf (smallest global sample, then feature) among present samples */
+  int64_t first[2] = {INT64_MAX, INT64_MAX}, count = 0;
+  double val = 0;
+  for (int64_t j = 0; j < m->nloc; j++) {
+    for (int64_t i = 0; i < m->mloc; i++) {
+      double x = m->a[j * m->mloc + i];
+      if (!m->present[i] || !isinf(x)) continue;
+      count++;
+      int64_t r = m->rows[i], col = m->col0 + j;
+      if (r < first[0] || (r == first[0] && col < first[1])) {
+        first[0] = r;
+        first[1] = col;
+        val = x;
+      }
+    }
+  }
+  /* every rank learns the global first entry (sample, then feature) and the count, and the
+   * verdict is the same everywhere: no collective call is skipped by one rank */
+  int64_t grow = first[0], gcol = INT64_MAX, gcount = 0;
+  STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &grow, 1, MPI_INT64_T, MPI_MIN, grid->comm));
+  STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &count, 1, MPI_INT64_T, MPI_SUM, grid->comm));
+  gcount = count;
+  if (gcount == 0) goto cleanup;
+  gcol = first[0] == grow ? first[1] : INT64_MAX;
+  STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &gcol, 1, MPI_INT64_T, MPI_MIN, grid->comm));
+  double sign = first[0] == grow && first[1] == gcol ? (val > 0 ? 1.0 : -1.0) : 0.0;
+  STRATA_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &sign, 1, MPI_DOUBLE, MPI_SUM, grid->comm));
+  const strata_view_t *v = &c->views[vi];
+  st = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                      "%s: view '%s' holds %lld non-finite value%s (first: %s at sample '%s', feature '%s'): "
+                      "the methods need finite numbers (NaN is read as missing); 'strata check' lists them",
+                      c->path, v->name, (long long)gcount, gcount == 1 ? "" : "s", sign > 0 ? "+Inf" : "-Inf",
+                      c->obs_names[grow], v->var_names[gcol]);
+cleanup:
+  return st;
+}
+
+int strata_cohort_read_view_finite(const strata_cohort_t *c, int vi, const strata_grid_t *grid,
+                                   const strata_partition_t *rows, strata_dmat_t **out) {
+  int st = STRATA_OK;
+  *out = NULL;
+  STRATA_CHECK(strata_cohort_read_view(c, vi, grid, rows, out));
+  STRATA_CHECK(strata_cohort_check_finite(c, vi, *out));
+cleanup:
+  if (st) strata_dmat_destroy(out);
+  return st;
+}

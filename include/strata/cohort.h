@@ -97,6 +97,18 @@ typedef struct strata_view_stats {
 STRATA_NODISCARD int strata_cohort_view_stats(const strata_cohort_t *c, int v, const strata_grid_t *grid,
                                               strata_view_stats_t *out);
 
+/* Collective over m->grid->comm.  m holds view vi of c as read by strata_cohort_read_view.
+ * STRATA_ERR_INPUT on every rank when any present entry is +-Inf (a cohort written by another
+ * tool; strata import refuses them), with one message naming the file, the view, the count and
+ * the first such entry (smallest sample index, then feature) by sample and feature id; NaN is
+ * missing and allowed.  One pass over the local block and three scalar reductions. */
+STRATA_NODISCARD int strata_cohort_check_finite(const strata_cohort_t *c, int vi, const strata_dmat_t *m);
+/* Collective: strata_cohort_read_view followed by strata_cohort_check_finite, for the methods
+ * (pca, svd, factor, nmf); on failure *out is NULL.  strata check and info read with
+ * strata_cohort_view_stats instead, which counts such entries rather than refusing them. */
+STRATA_NODISCARD int strata_cohort_read_view_finite(const strata_cohort_t *c, int vi, const strata_grid_t *grid,
+                                                    const strata_partition_t *rows, strata_dmat_t **out);
+
 /* ---- writing (import, simulate, results) ------------------------------------------------ */
 typedef struct strata_cohort_writer strata_cohort_writer_t;
 

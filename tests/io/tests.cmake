@@ -11,3 +11,6 @@ strata_script_test(io_errors NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA
 strata_script_test(io_usage NPROCS 1 COMMAND bash ${STRATA_AREA_DIR}/test_usage.sh)
 # every integer option of every command is range-checked, naming the option (issue 14, item 7)
 strata_script_test(io_options NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}/test_options.sh)
+# values that are not numbers: import refuses inf/1e400/NUL (or reads them as missing when asked),
+# the methods refuse a cohort with +-Inf naming the first entry (issue 14, item 6)
+strata_script_test(io_nonfinite NPROCS 1 2 4 COMMAND ${STRATA_PYTHON} ${STRATA_AREA_DIR}/test_nonfinite.py)
