@@ -90,6 +90,23 @@ cleanup:
   return st;
 }
 
+/* Collective: the last two steps both dense paths share -- U from the block-cyclic left vectors
+ * (columns cols of B), then V = A^T U Sigma^-1 -- each reported as an iteration of `phase`
+ * (steps nit-1 and nit); t1 is when the dense solve ended, t_comm1 the communication before. */
+static int finish_vectors(svd_op_t *op, strata_events_t *ev, const char *phase, int nit,
+                          const double *B, const int desc[9], int k, const int *cols, const double *s,
+                          double *U, double *V, double t1, double t_comm1) {
+  int st = STRATA_OK;
+  STRATA_CHECK(bc_columns_to_rows(op, B, desc, k, cols, U));
+  double t2 = strata_wtime();
+  strata_ev_iteration(ev, phase, nit - 1, nit, s[0], 1.0, t2 - t1, t_comm1);
+  op->t_comp = op->t_comm = 0;
+  STRATA_CHECK(right_vectors(op, k, s, U, V));
+  strata_ev_iteration(ev, phase, nit, nit, s[0], 0.0, op->t_comp, op->t_comm);
+cleanup:
+  return st;
+}
+
 static int desc_make(int ctx, int M, int N, int nb, int desc[9], int *lld_out, int64_t *size) {
   int st = STRATA_OK, nprow, npcol, myrow, mycol, zero = 0, info = 0;
   Cblacs_gridinfo(ctx, &nprow, &npcol, &myrow, &mycol);
@@ -209,12 +226,7 @@ int svd_exact(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, doubl
     s[c] = S[c];
     cols[c] = c;
   }
-  STRATA_CHECK(bc_columns_to_rows(op, Ub, descu, k, cols, U));
-  double t2 = strata_wtime();
-  strata_ev_iteration(ev, "svd-exact", 1, 2, s[0], 1.0, t2 - t1, t1 - t0);
-  op->t_comp = op->t_comm = 0;
-  STRATA_CHECK(right_vectors(op, k, s, U, V));
-  strata_ev_iteration(ev, "svd-exact", 2, 2, s[0], 0.0, op->t_comp, op->t_comm);
+  STRATA_CHECK(finish_vectors(op, ev, "svd-exact", 2, Ub, descu, k, cols, s, U, V, t1, t1 - t0));
 cleanup:
   free(A);
   free(Ub);
@@ -290,12 +302,7 @@ int svd_gram(svd_op_t *op, int k, int nb, strata_events_t *ev, double *s, double
     s[c] = lam > 0 ? sqrt(lam) : 0.0;
     cols[c] = Nn - 1 - c;
   }
-  STRATA_CHECK(bc_columns_to_rows(op, Z, descz, k, cols, U));
-  double t2 = strata_wtime();
-  strata_ev_iteration(ev, "svd-gram", 2, 3, s[0], 1.0, t2 - t1, 0.0);
-  op->t_comp = op->t_comm = 0;
-  STRATA_CHECK(right_vectors(op, k, s, U, V));
-  strata_ev_iteration(ev, "svd-gram", 3, 3, s[0], 0.0, op->t_comp, op->t_comm);
+  STRATA_CHECK(finish_vectors(op, ev, "svd-gram", 3, Z, descz, k, cols, s, U, V, t1, 0.0));
 cleanup:
   free(G);
   free(Z);
