@@ -13,7 +13,8 @@
 #                        set it to the literal word "hostname" (the job binds to the compute
 #                        node's name, resolved inside the job) or to the node's address on the
 #                        cluster network, and set STRATA_MONITOR_CURVE so that other users
-#                        cannot read the progress.
+#                        cannot read the progress (required: without CURVE strata refuses to
+#                        listen beyond loopback and the job exits 1 before any work).
 #   STRATA_MONITOR_CURVE directory with CURVE keys (strata monitor --keygen DIR), optional
 #   STRATA_MONITOR=0     no progress publisher at all
 #   STRATA_EVENTS_JSONL  also append every progress event to this file (optional)
