@@ -94,6 +94,12 @@ static int read_samples(const strata_import_opts_t *o, samples_t *s) {
     if (o->patient_column) BAD("%s:1: no column '%s' (--patient-column)", o->samples, o->patient_column);
     BAD("%s:1: no patient column (looked for patient, patient_id, patientID, Patient_ID, case_id; use --patient-column)", o->samples);
   }
+  /* covariate names become dataset names under obs/ (HDF5 takes no empty name, '.', '/' or twice the same) */
+  for (int64_t j = 0; j < nh; j++)
+    for (int64_t k = 0; j != sc && j != pc && k <= j; k++)
+      if (k == j ? !hdr[j][0] || strchr(hdr[j], '/') || !strcmp(hdr[j], ".") : k != sc && k != pc && !strcmp(hdr[k], hdr[j]))
+        BAD("%s:1: column %lld: covariate name '%s' %s", o->samples, (long long)j + 1, hdr[j],
+            k == j ? "is not a valid name (empty, '.' or containing '/')" : "appears twice");
   int64_t rcap = 0;
   for (;;) {
     STRATA_CHECK(strata_tsv_next(t, &nf, &f));
