@@ -4,6 +4,7 @@
  * The socket and key handling live in monitor/channel.c; this file is state + rendering. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,7 +47,7 @@ typedef struct view {
 /* formatting */
 
 static const char *fmt_time(double s, char *buf, size_t n) {
-  if (!isfinite(s) || s < 0) {
+  if (!isfinite(s) || s < 0 || s >= 1e18) { /* 1e18: a long's range, far past any run */
     snprintf(buf, n, "?");
   } else if (s < 60) {
     snprintf(buf, n, "%.1fs", s);
@@ -206,7 +207,7 @@ static void build_view(view_t *v, lines_t *L) {
       add(L, "  %-14s done    %s", p->name, fmt_time(p->seconds, a, sizeof a));
     } else if (p->max_iter > 0 || p->total > 0) {
       long long tot = p->max_iter > 0 ? p->max_iter : p->total, cur = p->iter;
-      int w = 30, fill = tot > 0 ? (int)(w * (cur > tot ? tot : cur) / tot) : 0;
+      int w = 30, fill = tot > 0 ? (int)(w * ((double)(cur > tot ? tot : cur) / (double)tot)) : 0;
       char bar[64];
       for (int k = 0; k < w; k++) bar[k] = k < fill ? '#' : '.';
       bar[w] = '\0';
@@ -292,6 +293,17 @@ static void plain_line(view_t *v, const char *type, json_t *m) {
            fmt_time(num(m, "elapsed"), a, sizeof a), str(m, "message")[0] ? ": " : "", str(m, "message"));
   }
   fflush(stdout);
+}
+
+/* An event's seq (1, 2, 3, ... per run): a gap is events this monitor missed.  Any value a
+ * message carries is taken without overflow (the counts saturate). */
+static void count_seq(view_t *v, const char *type, long long seq) {
+  if (strcmp(type, "run_start") == 0) v->last_seq = seq > LLONG_MIN ? seq - 1 : seq;
+  if (v->last_seq > 0 && seq > v->last_seq && seq - v->last_seq > 1) {
+    long long gap = seq - v->last_seq - 1;
+    v->dropped = v->dropped > LLONG_MAX - gap ? LLONG_MAX : v->dropped + gap;
+  }
+  if (seq > v->last_seq) v->last_seq = seq;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -468,10 +480,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
         print_state(&v);
       }
     } else if (strcmp(type, "heartbeat") != 0) {
-      long long seq = integer(m, "seq");
-      if (strcmp(type, "run_start") == 0) v.last_seq = seq - 1;
-      if (v.last_seq > 0 && seq > v.last_seq + 1) v.dropped += seq - v.last_seq - 1;
-      if (seq > v.last_seq) v.last_seq = seq;
+      count_seq(&v, type, integer(m, "seq"));
       v.events++;
       v.last_event = now;
       apply_event(&v, type, m);
