@@ -78,17 +78,19 @@ static int tsv_put(FILE *f, const char *meta, const strata_ith_table_t *b) {
   return ferror(f);
 }
 
-/* Write one table to the temporary name tmp (created here; the caller removes it on failure). */
-static int tsv_write_tmp(const char *tmp, const char *meta, const strata_ith_table_t *b) {
+/* Write one table to the temporary name tmp of `name` (created here; the caller removes it on
+ * failure).  Messages name the file the user asked for. */
+static int tsv_write_tmp(const char *tmp, const char *name, const char *meta,
+                         const strata_ith_table_t *b) {
   int st = STRATA_OK;
   FILE *f = fopen(tmp, "w");
-  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", tmp, strerror(errno));
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", name, strerror(errno));
   errno = 0;
   int bad = tsv_put(f, meta, b);
   int err = errno;
   if (fclose(f) != 0 || bad) {
     if (!err) err = errno;
-    STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", tmp, err ? strerror(err) : "write error");
+    STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", name, err ? strerror(err) : "write error");
   }
 cleanup:
   return st;
@@ -153,20 +155,63 @@ cleanup:
   return st;
 }
 
-/* The HDF5 results file at its temporary name, closed; *h5 is left for the caller to commit
- * (rename) or abort. */
-static int h5_write(const char *path, const char *meta, const strata_ith_tables_t *tb,
-                    strata_h5out_t **h5) {
+/* The HDF5 results file, built in memory (HDF5's core driver, no backing store) and handed
+ * back as a file image: *img (malloc'd, *len bytes) is written like any other output, so a full
+ * disk is a plain write error and HDF5 never holds a file it failed to write (HDF5 1.10 crashes
+ * at MPI_Finalize after a failed H5Fclose).  Closing the in-memory file closes every object an
+ * error path left open (H5F_CLOSE_STRONG). */
+static int h5_image(const char *path, const char *meta, const strata_ith_tables_t *tb,
+                    void **img, size_t *len) {
   int st = STRATA_OK;
-  hid_t g = -1;
-  STRATA_CHECK(strata_h5out_create(path, 0, h5));
-  STRATA_CHECK(strata_h5_group(strata_h5out_file(*h5), "ith", "dict", "0.1.0", &g));
+  hid_t fapl = H5I_INVALID_HID, f = H5I_INVALID_HID, g = H5I_INVALID_HID;
+  *img = NULL;
+  *len = 0;
+  fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0 || H5Pset_fapl_core(fapl, 1 << 16, 0) < 0 ||
+      H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)
+    STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot set up an in-memory file for '%s'", path);
+  f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  if (f < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot create '%s' in memory", path);
+  STRATA_CHECK(strata_h5_group(f, "ith", "dict", "0.1.0", &g));
   STRATA_CHECK(strata_h5_attr_string(g, "conventions", meta));
   STRATA_CHECK(h5_table(g, "region", &tb->region));
   STRATA_CHECK(h5_table(g, "pair", &tb->pair));
   STRATA_CHECK(h5_table(g, "patient", &tb->patient));
+  H5Gclose(g);
+  g = H5I_INVALID_HID;
+  ssize_t n = H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+  if (n <= 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot take the image of '%s'", path);
+  STRATA_MALLOC(*(char **)img, n);
+  if (H5Fget_file_image(f, *img, (size_t)n) != n)
+    STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot take the image of '%s'", path);
+  *len = (size_t)n;
 cleanup:
   if (g >= 0) H5Gclose(g);
+  if (f >= 0 && H5Fclose(f) < 0 && !st)
+    st = strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__,
+                        "hdf5: cannot close the in-memory '%s'", path);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (st) {
+    free(*img);
+    *img = NULL;
+    *len = 0;
+  }
+  return st;
+}
+
+/* Write len bytes to the temporary name tmp of `name` (as tsv_write_tmp). */
+static int bytes_write_tmp(const char *tmp, const char *name, const void *p, size_t len) {
+  int st = STRATA_OK;
+  FILE *f = fopen(tmp, "wb");
+  if (!f) STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", name, strerror(errno));
+  errno = 0;
+  int bad = fwrite(p, 1, len, f) != len;
+  int err = errno;
+  if (fclose(f) != 0 || bad) {
+    if (!err) err = errno;
+    STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", name, err ? strerror(err) : "write error");
+  }
+cleanup:
   return st;
 }
 
@@ -177,15 +222,23 @@ static int write_all(const strata_ith_tables_t *tb, const char *meta, const char
   int st = STRATA_OK;
   static const char *const suffix[3] = {"region", "pair", "patient"};
   const strata_ith_table_t *tabs[3] = {&tb->region, &tb->pair, &tb->patient};
-  char final[3][4096], tmp[3][4096];
-  int ntsv = prefix ? 3 : 0, written = 0, renamed = 0, h5done = 0;
-  strata_h5out_t *h5 = NULL;
-  for (int k = 0; k < ntsv; k++) {
-    snprintf(final[k], sizeof final[k], "%s.%s.tsv", prefix, suffix[k]);
-    strata_tmpname(final[k], tmp[k], sizeof tmp[k]);
+  char final[4][4096], tmp[4][4096];
+  int nout = 0, written = 0, renamed = 0;
+  void *img = NULL;
+  size_t imglen = 0;
+  for (int k = 0; prefix && k < 3; k++, nout++)
+    snprintf(final[nout], sizeof final[nout], "%s.%s.tsv", prefix, suffix[k]);
+  if (h5path) {
+    snprintf(final[nout], sizeof final[nout], "%s", h5path);
+    nout++;
+    /* built before any file is created: an HDF5 problem leaves nothing to clean up */
+    STRATA_CHECK(h5_image(h5path, meta, tb, &img, &imglen));
   }
-  for (; written < ntsv; written++) {
-    st = tsv_write_tmp(tmp[written], meta, tabs[written]);
+  for (int k = 0; k < nout; k++) strata_tmpname(final[k], tmp[k], sizeof tmp[k]);
+  for (; written < nout; written++) {
+    int is_h5 = h5path && written == nout - 1;
+    st = is_h5 ? bytes_write_tmp(tmp[written], final[written], img, imglen)
+               : tsv_write_tmp(tmp[written], final[written], meta, tabs[written]);
     if (st) {
       written++; /* the failed one may exist too */
       goto cleanup;
@@ -193,21 +246,14 @@ static int write_all(const strata_ith_tables_t *tb, const char *meta, const char
   }
   if (!prefix && out && tsv_put(out, meta, &tb->patient))
     STRATA_FAIL(STRATA_ERR_IO, "cannot write the patient table to the standard output");
-  if (h5path) {
-    STRATA_CHECK(h5_write(h5path, meta, tb, &h5));
-    STRATA_CHECK(strata_h5out_commit(&h5)); /* closes, renames; removes its temp on failure */
-    h5done = 1;
-  }
-  for (; renamed < ntsv; renamed++)
+  for (; renamed < nout; renamed++)
     if (rename(tmp[renamed], final[renamed]) != 0)
       STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", tmp[renamed], final[renamed],
                   strerror(errno));
 cleanup:
-  strata_h5out_abort(&h5);
-  if (st) {
+  if (st)
     for (int k = 0; k < written; k++) remove(k < renamed ? final[k] : tmp[k]);
-    if (h5done) remove(h5path);
-  }
+  free(img);
   return st;
 }
 

@@ -17,6 +17,7 @@
 #include "strata/partition.h"
 
 /* ---- a growing-line gzip reader -------------------------------------------------------- */
+struct range; /* a rank's byte range of a plain file (range_t, below) */
 typedef struct {
   gzFile gz;
   const char *path;
@@ -24,7 +25,10 @@ typedef struct {
   size_t cap;
   int64_t lineno;
   int64_t pos, end; /* byte position and the end of this reader's range (-1: end of file) */
+  const struct range *rg; /* the range being read (line numbers in messages), NULL: whole file */
 } lreader_t;
+
+static int64_t abs_line(const char *path, const struct range *rg, int64_t rel);
 
 static int lr_open(lreader_t *r, const char *path) {
   int st = STRATA_OK;
@@ -62,11 +66,24 @@ static void lr_close(lreader_t *r) {
   r->buf = NULL;
 }
 
+/* A NUL byte inside a line: gzgets stops at a newline only, so the bytes it consumed (gztell,
+ * the uncompressed position) outnumber the string it left.  A text cell cannot hold a NUL, and
+ * reading on would silently cut the cell ("1<NUL>2" read as 1): bad input, naming the column
+ * (1 + the tabs before the NUL). */
+static int lr_nul(lreader_t *r, size_t nul_at) {
+  int col = 1;
+  for (size_t i = 0; i < nul_at; i++) col += r->buf[i] == '\t';
+  int64_t line = r->rg ? abs_line(r->path, r->rg, r->lineno + 1) : r->lineno + 1;
+  return strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                        "%s:%lld: NUL byte in column %d", r->path, (long long)line, col);
+}
+
 /* Next line without its newline (and '\r'): 1, 0 at end of file, or a negative status. */
 static int lr_next(lreader_t *r, char **line) {
   size_t len = 0;
   if (r->end >= 0 && r->pos >= r->end) return 0;
   for (;;) {
+    z_off_t before = gztell(r->gz);
     if (!gzgets(r->gz, r->buf + len, (int)(r->cap - len))) {
       int err = 0;
       gzerror(r->gz, &err);
@@ -78,7 +95,13 @@ static int lr_next(lreader_t *r, char **line) {
       if (len == 0) return 0;
       break;
     }
-    len += strlen(r->buf + len);
+    size_t got = strlen(r->buf + len);
+    z_off_t after = gztell(r->gz);
+    if (before >= 0 && after >= 0 && (int64_t)(after - before) != (int64_t)got) {
+      lr_nul(r, len + got);
+      return -1;
+    }
+    len += got;
     if (len > 0 && r->buf[len - 1] == '\n') break;
     if (len + 1 < r->cap) continue; /* end of file without a newline: next gzgets returns NULL */
     char *nb = realloc(r->buf, r->cap * 2);
@@ -119,13 +142,19 @@ static char *trim(char *s) {
   return s;
 }
 
+/* A missing text field (Tumor_ID): empty, NA, NaN, nan or ".". */
 static int is_na(const char *s) {
   return !*s || !strcmp(s, "NA") || !strcmp(s, "NaN") || !strcmp(s, "nan") || !strcmp(s, ".");
 }
 
-/* Parse a double: NA-like -> NaN (ok); anything else not a number -> error. */
+/* A missing number: empty, NA (R's missing value) or ".".  "NaN", "nan" and "inf" are not
+ * missing values but numbers that are not finite, which no column of these tables can hold. */
+static int is_na_num(const char *s) { return !*s || !strcmp(s, "NA") || !strcmp(s, "."); }
+
+/* Parse a double: missing (is_na_num) -> NaN (ok); anything else must be a whole finite number
+ * (NaN, +-Inf, overflow and trailing text are errors: 0). */
 static int parse_num(const char *s, double *out) {
-  if (is_na(s)) {
+  if (is_na_num(s)) {
     *out = NAN;
     return 1;
   }
@@ -133,9 +162,23 @@ static int parse_num(const char *s, double *out) {
   errno = 0;
   double v = strtod(s, &end);
   while (end && *end == ' ') end++;
-  if (end == s || *end || errno) return 0;
+  if (end == s || *end || errno || !isfinite(v)) return 0;
   *out = v;
   return 1;
+}
+
+/* The message for a cell parse_num refused: "path:line: WHAT 'cell' is not a number (column N)",
+ * or "is not a finite number" when the cell is NaN or infinite.  col0 is 0-based.  Returns
+ * STRATA_ERR_INPUT. */
+static int bad_number(const char *path, int64_t line, const char *what, int col0,
+                      const char *cell) {
+  char *end = NULL;
+  double v = strtod(cell, &end);
+  while (end && *end == ' ') end++;
+  int nonfinite = end != cell && !*end && !isfinite(v);
+  return strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
+                        "%s:%lld: %s '%s' is not a %snumber (column %d)", path, (long long)line,
+                        what, cell, nonfinite ? "finite " : "", col0 + 1);
 }
 
 /* ---- string interning (open addressing, FNV-1a) ---------------------------------------- */
@@ -512,7 +555,7 @@ static uint64_t rkey(int32_t sample, int32_t chrom, int64_t pos) {
 static int copy_names(intern_t *in, char ***out, int64_t *n);
 
 /* ---- byte ranges: each rank reads a slice of a plain file ------------------------------- */
-typedef struct {
+typedef struct range {
   int active; /* this rank reads something */
   int whole;  /* gzip: rank 0 streams the whole file (header included) */
   int64_t begin, end, lineno0;
@@ -654,6 +697,7 @@ static int range_open(lreader_t *r, const char *path, const range_t *rg) {
   } else {
     STRATA_CHECK(lr_open_range(r, path, rg->begin, rg->end, rg->lineno0));
   }
+  r->rg = rg;
 cleanup:
   return st;
 }
@@ -971,8 +1015,8 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
     *chrom = c;
     double pv;
     if (!parse_num(trim(f[L->pos]), &pv) || isnan(pv) || pv < 0 || pv != floor(pv))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s'", sp->table, (long long)lineno,
-                  f[L->pos]);
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s' (column %d)", sp->table,
+                  (long long)lineno, f[L->pos], L->pos + 1);
     rec->pos = (int64_t)pv;
     *ref = trim(f[L->ref]);
     *alt = trim(f[L->alt]);
@@ -985,23 +1029,22 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
     rec->snp = strlen(*ref) == 1 && strlen(*alt) == 1 && strcmp(*ref, "-") && strcmp(*alt, "-");
   else
     rec->snp = 1;
-  if (L->refd >= 0) {
-    int neg = 0;
-    if (!parse_depth(trim(f[L->refd]), &rec->refd, &neg) ||
-        !parse_depth(trim(f[L->altd]), &rec->altd, &neg)) {
-      if (neg)
-        STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth", sp->table,
-                    (long long)lineno);
-      STRATA_FAIL(STRATA_ERR_INPUT,
-                  "%s:%lld: allele depth is not a non-negative integer ('%s', '%s')", sp->table,
-                  (long long)lineno, f[L->refd], f[L->altd]);
-    }
+  for (int k = 0; k < 2 && L->refd >= 0; k++) {
+    int col = k ? L->altd : L->refd, neg = 0;
+    if (parse_depth(trim(f[col]), k ? &rec->altd : &rec->refd, &neg)) continue;
+    if (neg)
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative allele depth '%s' (column %d)", sp->table,
+                  (long long)lineno, f[col], col + 1);
+    STRATA_FAIL(STRATA_ERR_INPUT,
+                "%s:%lld: allele depth '%s' is not a non-negative integer (column %d)", sp->table,
+                (long long)lineno, f[col], col + 1);
   }
   double vaf = NAN;
   if (L->vaf >= 0) {
-    if (!parse_num(trim(f[L->vaf]), &vaf))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: VAF '%s' is not a number", sp->table,
-                  (long long)lineno, f[L->vaf]);
+    if (!parse_num(trim(f[L->vaf]), &vaf)) {
+      st = bad_number(sp->table, lineno, "VAF", L->vaf, f[L->vaf]);
+      goto cleanup;
+    }
     if (vaf < 0 || vaf > 100)
       STRATA_FAIL(STRATA_ERR_INPUT,
                   "%s:%lld: VAF %g outside [0,1] (and outside [0,100] as percent)", sp->table,
@@ -1012,9 +1055,10 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
   rec->vaf = vaf;
   if (L->ccf >= 0) {
     double c;
-    if (!parse_num(trim(f[L->ccf]), &c))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: CCF '%s' is not a number", sp->table,
-                  (long long)lineno, f[L->ccf]);
+    if (!parse_num(trim(f[L->ccf]), &c)) {
+      st = bad_number(sp->table, lineno, "CCF", L->ccf, f[L->ccf]);
+      goto cleanup;
+    }
     if (c < 0)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative CCF %g", sp->table, (long long)lineno, c);
     rec->ccf = c > 1 ? 1.0 : c; /* MesKit caps CCF at 1; CONIPHER caps clone CCFs */
@@ -1023,8 +1067,9 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
     double c;
     if (!parse_num(trim(f[L->cluster]), &c) ||
         (!isnan(c) && (c != floor(c) || c < 0 || c > INT32_MAX)))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: cluster '%s' is not a non-negative integer",
-                  sp->table, (long long)lineno, f[L->cluster]);
+      STRATA_FAIL(STRATA_ERR_INPUT,
+                  "%s:%lld: cluster '%s' is not a non-negative integer (column %d)", sp->table,
+                  (long long)lineno, f[L->cluster], L->cluster + 1);
     rec->cluster = isnan(c) ? -1 : (int32_t)c;
   }
 cleanup:
@@ -1233,21 +1278,18 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
                              (long long)abs_line(sp->ccf, &rg, r.lineno), n, nf);
       else if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
-                             "%s:%lld: bad Start_Position '%s'", sp->ccf,
-                             (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp]);
+                             "%s:%lld: bad Start_Position '%s' (column %d)", sp->ccf,
+                             (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp], cp + 1);
       else if (!parse_num(trim(f[cv]), &rec.ccf))
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
-                             "%s:%lld: CCF '%s' is not a number", sp->ccf,
-                             (long long)abs_line(sp->ccf, &rg, r.lineno), f[cv]);
+        lst = bad_number(sp->ccf, abs_line(sp->ccf, &rg, r.lineno), "CCF", cv, f[cv]);
       else if (rec.ccf < 0)
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                              "%s:%lld: negative CCF %g", sp->ccf,
                              (long long)abs_line(sp->ccf, &rg, r.lineno), rec.ccf);
-      else if ((cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd)) ||
-               (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi)))
-        lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
-                             "%s:%lld: CCF_Std/CCF_CI_High is not a number", sp->ccf,
-                             (long long)abs_line(sp->ccf, &rg, r.lineno));
+      else if (cstd >= 0 && !parse_num(trim(f[cstd]), &rec.sd))
+        lst = bad_number(sp->ccf, abs_line(sp->ccf, &rg, r.lineno), "CCF_Std", cstd, f[cstd]);
+      else if (cci >= 0 && !parse_num(trim(f[cci]), &rec.hi))
+        lst = bad_number(sp->ccf, abs_line(sp->ccf, &rg, r.lineno), "CCF_CI_High", cci, f[cci]);
       if (lst) {
         more = 0;
         break;
@@ -1530,15 +1572,22 @@ int strata_seg_read(MPI_Comm comm, const char *path, const strata_mut_table_t *m
     }
     if (m->patient_owner[m->sample_patient[s]] != rank) continue;
     double a, b, maj = NAN, mn = NAN, tot = NAN;
-    if (!parse_num(trim(f[c0]), &a) || !parse_num(trim(f[c1]), &b) || isnan(a) || isnan(b))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment coordinates", path, (long long)r.lineno);
+    if (!parse_num(trim(f[c0]), &a) || isnan(a))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment start '%s' (column %d)", path,
+                  (long long)r.lineno, f[c0], c0 + 1);
+    if (!parse_num(trim(f[c1]), &b) || isnan(b))
+      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment end '%s' (column %d)", path,
+                  (long long)r.lineno, f[c1], c1 + 1);
     if (b < a)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: segment end %.0f < start %.0f", path,
                   (long long)r.lineno, b, a);
-    if ((t->has_alleles && (!parse_num(trim(f[cmaj]), &maj) || !parse_num(trim(f[cmin]), &mn))) ||
-        (ctot >= 0 && !parse_num(trim(f[ctot]), &tot)))
-      STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: copy number is not a number", path,
-                  (long long)r.lineno);
+    const int cncol[3] = {t->has_alleles ? cmaj : -1, t->has_alleles ? cmin : -1, ctot};
+    double *cnval[3] = {&maj, &mn, &tot};
+    for (int k = 0; k < 3; k++)
+      if (cncol[k] >= 0 && !parse_num(trim(f[cncol[k]]), cnval[k])) {
+        st = bad_number(path, r.lineno, "copy number", cncol[k], f[cncol[k]]);
+        goto cleanup;
+      }
     if (maj < 0 || mn < 0 || tot < 0)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: negative copy number", path, (long long)r.lineno);
     if (cap <= t->n) {

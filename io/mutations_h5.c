@@ -3,6 +3,7 @@
  * mutation table stored in a cohort file as uns/strata/mutations (written by rank 0 after a
  * gather, read back by every rank as the hyperslab of its own patients' rows).  Not for cohort
  * views (io/h5mu_read.c) and nothing numeric. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -634,6 +635,20 @@ int strata_mut_load(MPI_Comm comm, const char *path, strata_mut_table_t **out) {
         t->chrom[i] >= t->nstrings || t->ref[i] >= t->nstrings || t->alt[i] >= t->nstrings)
       STRATA_FAIL(STRATA_ERR_INPUT, "%s: %s/rows: row %lld has an out-of-range index", path,
                   MUT_GROUP, (long long)(b + i));
+  /* NaN is how the store writes an unknown number; anything infinite, and a VAF or CCF outside
+   * [0,1] (they are stored after MesKit's percent conversion and CCF cap), is bad input */
+  const double *num[4] = {t->vaf, t->ccf, t->ccf_std, t->ccf_ci_high};
+  static const char *const numname[4] = {"vaf", "ccf", "ccf_std", "ccf_ci_high"};
+  for (int c = 0; c < 4; c++)
+    for (int64_t i = 0; i < n; i++) {
+      double v = num[c][i];
+      if (isnan(v) || (c < 2 ? v >= 0 && v <= 1 : isfinite(v))) continue;
+      STRATA_FAIL(STRATA_ERR_INPUT,
+                  "%s: %s/rows/%s: row %lld (source line %lld) is %g, not a %s (NaN marks a "
+                  "missing value)",
+                  path, MUT_GROUP, numname[c], (long long)(b + i), (long long)t->line[i], v,
+                  c < 2 ? "number in [0,1]" : "finite number");
+    }
 cleanup:
   st = strata_agree(comm, st);
   if (st) strata_mut_table_destroy(&t);

@@ -33,7 +33,9 @@ STRATA_NODISCARD int strata_ith_conventions(const strata_ith_opts_t *o,
  * ("<path>.tmp.<pid>") and the files are renamed only after all of them were written and closed;
  * on any failure every temporary file is removed and no output path is created (if a rename
  * itself fails, the outputs already renamed are removed too, so no partial set is left).
- * Cost on rank 0: one pass over the tables per file; memory O(rows) for the HDF5 columns.
+ * The HDF5 file is built in memory (an HDF5 file image) and written like the TSV files, so a
+ * full disk is a plain write error whichever file it hits.
+ * Cost on rank 0: one pass over the tables per file; extra memory the size of the HDF5 file.
  * Returns STRATA_OK or STRATA_ERR_IO (naming the file: cannot write, close or rename, e.g. a
  * full disk), STRATA_ERR_HDF5, STRATA_ERR_MEM; agreed on every rank. */
 STRATA_NODISCARD int strata_ith_results_write(MPI_Comm comm, const strata_ith_tables_t *tb,
