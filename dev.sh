@@ -15,7 +15,8 @@ build=${STRATA_BUILD_DIR:-$here/build}
 PACKAGES=(build-essential cmake pkg-config gfortran libopenmpi-dev openmpi-bin
   libscalapack-openmpi-dev libhdf5-openmpi-dev hdf5-tools libzmq3-dev libopenblas-dev
   liblapack-dev libjansson-dev zlib1g-dev slurm-wlm munge python3 python3-h5py python3-numpy
-  python3-scipy python3-sklearn python3-matplotlib python3-mofapy procps)
+  python3-scipy python3-sklearn python3-matplotlib python3-mofapy procps
+  clang libclang-rt-14-dev llvm-14)
 
 deps() {
   local missing=()
