@@ -937,7 +937,7 @@ static int merge_samples(const bytes_t *all, strata_mut_table_t *t, intern_t *sa
     off += strlen(rec[n].tumor) + 1;
     n++;
   }
-  qsort(rec, (size_t)n, sizeof *rec, cmp_samprec);
+  if (n > 1) qsort(rec, (size_t)n, sizeof *rec, cmp_samprec); /* rec is NULL when n == 0 */
   STRATA_MALLOC(uniq, n);
   for (int64_t i = 0; i < n; i++) {
     int k = intern_find(&byname, rec[i].name);
@@ -1014,7 +1014,8 @@ static int parse_row(const strata_mut_spec_t *sp, const layout_t *L, char **f, i
     if (!strncmp(c, "chr", 3)) c += 3;
     *chrom = c;
     double pv;
-    if (!parse_num(trim(f[L->pos]), &pv) || isnan(pv) || pv < 0 || pv != floor(pv))
+    /* a position must fit int64 exactly: 0..2^53 (1e300 would overflow the conversion) */
+    if (!parse_num(trim(f[L->pos]), &pv) || !(pv >= 0 && pv <= 9007199254740992.0) || pv != floor(pv))
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad position '%s' (column %d)", sp->table,
                   (long long)lineno, f[L->pos], L->pos + 1);
     rec->pos = (int64_t)pv;
@@ -1276,7 +1277,7 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                              "%s:%lld: %d fields, header has %d", sp->ccf,
                              (long long)abs_line(sp->ccf, &rg, r.lineno), n, nf);
-      else if (!parse_num(trim(f[cp]), &pv) || isnan(pv))
+      else if (!parse_num(trim(f[cp]), &pv) || !(fabs(pv) <= 9007199254740992.0)) /* |pos| <= 2^53 */
         lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                              "%s:%lld: bad Start_Position '%s' (column %d)", sp->ccf,
                              (long long)abs_line(sp->ccf, &rg, r.lineno), f[cp], cp + 1);
@@ -1572,10 +1573,10 @@ int strata_seg_read(MPI_Comm comm, const char *path, const strata_mut_table_t *m
     }
     if (m->patient_owner[m->sample_patient[s]] != rank) continue;
     double a, b, maj = NAN, mn = NAN, tot = NAN;
-    if (!parse_num(trim(f[c0]), &a) || isnan(a))
+    if (!parse_num(trim(f[c0]), &a) || !(fabs(a) <= 9007199254740992.0)) /* |coordinate| <= 2^53 */
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment start '%s' (column %d)", path,
                   (long long)r.lineno, f[c0], c0 + 1);
-    if (!parse_num(trim(f[c1]), &b) || isnan(b))
+    if (!parse_num(trim(f[c1]), &b) || !(fabs(b) <= 9007199254740992.0))
       STRATA_FAIL(STRATA_ERR_INPUT, "%s:%lld: bad segment end '%s' (column %d)", path,
                   (long long)r.lineno, f[c1], c1 + 1);
     if (b < a)
