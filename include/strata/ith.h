@@ -33,7 +33,7 @@ typedef struct strata_ith_opts {
   int jsi_use_indel;          /* calJSI use.indel (1 = keep indels; 0 = SNP only) */
 } strata_ith_opts_t;
 
-/* MesKit/maftools defaults listed above. */
+/* Fill o with the MesKit/maftools defaults listed above.  Not collective. */
 void strata_ith_opts_default(strata_ith_opts_t *o);
 
 /* One patient's input.  Rows are sorted by mutation (0..nmut-1), then sample, then source line;
@@ -177,7 +177,8 @@ typedef struct strata_ith_tables {
  * collect them); duplicated_rows is the cohort's total on every rank.
  * Cost: the sort of this rank's rows (O(n log n)), then strata_ith_patient_compute per patient;
  * extra memory O(n + nsamples + npatients + nseg) beyond the tables; one allreduce.
- * Returns STRATA_OK or STRATA_ERR_MEM, agreed on every rank (*out NULL on failure). */
+ * Returns STRATA_OK, STRATA_ERR_MEM or STRATA_ERR_MPI, agreed on every rank (*out NULL on
+ * failure). */
 STRATA_NODISCARD int strata_ith_cohort_compute(MPI_Comm comm, const strata_mut_table_t *t,
                                                const strata_seg_table_t *seg, const double *latent,
                                                const strata_ith_opts_t *o,
@@ -186,9 +187,11 @@ STRATA_NODISCARD int strata_ith_cohort_compute(MPI_Comm comm, const strata_mut_t
 /* Collective over comm.  Move every rank's rows to rank `root`, in rank order (= patient order:
  * a rank's patients are one contiguous run of the cohort's, see strata_partition_patients);
  * afterwards root's tb holds the whole cohort and the other ranks' tables are empty.
- * Communication: the tables themselves (O(cohort rows) on root), in 6 gathers.
+ * Communication per table: one allgather of three counts per rank, then two gathers of the
+ * rows (O(cohort rows) arriving at root); memory on root O(cohort rows).
  * Returns STRATA_OK, or STRATA_ERR_INTERNAL when a table passes 2^31 bytes or values (MPI counts),
- * STRATA_ERR_MEM, STRATA_ERR_MPI; agreed on every rank. */
+ * STRATA_ERR_MEM, STRATA_ERR_MPI; agreed on every rank (before any gather, so a rank that cannot
+ * allocate leaves no rank waiting). */
 STRATA_NODISCARD int strata_ith_tables_gather(MPI_Comm comm, int root, strata_ith_tables_t *tb);
 
 /* NULL-safe; sets *tb to NULL.  Not collective. */

@@ -4,7 +4,7 @@
  *   solvers/:           svd, factor, nmf, ith
  *   simulate/:          simulate
  *   io/ (with io):      cohort, import, mutations, checkpoint, h5util, h5mu_results, pca_results,
- *                       nmf_results, mofa2, simulate_io
+ *                       nmf_results, ith_results, mofa2, simulate_io
  *   monitor/ (with io): monitor
  * strata/version.h says whether this build has io (STRATA_HAVE_IO).  Every header is also
  * usable alone. */
@@ -38,6 +38,7 @@
 #include "strata/h5mu_results.h"
 #include "strata/pca_results.h"
 #include "strata/nmf_results.h"
+#include "strata/ith_results.h"
 #include "strata/mofa2.h"
 #include "strata/simulate_io.h"
 #include "strata/monitor.h"
