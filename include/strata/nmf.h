@@ -1,4 +1,4 @@
-/* Joint non-negative matrix factorisation on the process grid (solvers/nmf*.c).
+/* Joint non-negative matrix factorisation on the process grid (solvers/nmf/).
  *
  * Views Y_m (samples x features, strata_dmat_t, NaN = missing) are factorised as
  * Y_m ~ H W_m^T with a shared non-negative sample factor H (N x k) and non-negative view loadings
@@ -123,7 +123,7 @@ STRATA_NODISCARD int strata_nmf_gather_h(const strata_nmf_result_t *r, const str
 STRATA_NODISCARD int strata_nmf_gather_w(const strata_nmf_result_t *r, const strata_grid_t *grid,
                                          int m, int root, double **out);
 
-/* ---- choosing k: consensus clustering over seeds (solvers/nmf_consensus.c) ----------------- */
+/* ---- choosing k: consensus clustering over seeds (solvers/nmf/consensus.c) ----------------- */
 typedef struct strata_nmf_ksel {
   int nk;                    /* number of ranks tried */
   int *k;                    /* [nk] */

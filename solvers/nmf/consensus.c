@@ -1,7 +1,7 @@
 /* Choosing the NMF rank by consensus clustering (Brunet et al., PNAS 2004): several seeds per
  * k, co-membership of the argmax(H) clusters averaged into a consensus matrix, its cophenetic
  * correlation under average linkage, and the dispersion coefficient (Kim & Park 2007).
- * Not here: the factorisation itself (nmf.c) or writing the summary (cli/cmd_nmf.c). */
+ * Not here: the factorisation itself (solve.c) or writing the summary (cli/cmd_nmf.c). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
