@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "strata/cohort.h"
 #include "strata/grid.h"
+#include "strata/h5util.h"
 #include "strata/simulate.h"
 #include "strata/simulate_io.h"
 #include "strata/util.h"
@@ -233,89 +234,88 @@ cleanup:
   return st;
 }
 
-/* Collective: uns/strata_truth with Z, per view W, V, Zv, noise precision or intercepts, active
- * factors, planted R^2; clones when mutations were simulated.  Only rank 0 holds the arrays it
- * writes (every rank creates the datasets, as parallel HDF5 requires). */
-static int write_truth(strata_cli_t *cli, const strata_sim_t *s, strata_cohort_writer_t *w,
-                       const double *r2f, const double *r2s, const double *r2t,
-                       const strata_sim_clones_t *clones) {
-  int st = STRATA_OK, lst = STRATA_OK;
-  const int K = s->par.K, Kv = s->par.Kv, M = s->par.nviews, root = cli->rank == 0;
-  int64_t f = strata_cohort_writer_file(w), uns = -1, tg = -1, vg = -1, cg = -1;
+/* uns/strata_truth: Z, per view W, V, Zv, noise precision or intercepts, active factors,
+ * planted R^2; clones when mutations were simulated.  Written by rank 0 through the default
+ * driver (strata_cohort_writer_rank0), which holds every array (the simulation is replicated):
+ * no metadata is created through MPI-IO, whose collective flush hangs when one rank's write
+ * fails on a full disk. */
+typedef struct {
+  const strata_sim_t *s;
+  const double *r2f, *r2s, *r2t;
+  const strata_sim_clones_t *clones;
+} truth_t;
+
+/* rows x cols float64 (1-D of rows when cols == 0), anndata's array encoding. */
+static int truth_matrix(hid_t loc, const char *name, int64_t rows, int64_t cols, const double *data) {
+  if (cols > 0) return strata_h5_write_matrix(loc, name, rows, cols, data, 0, 8);
+  return strata_h5_write_double(loc, name, rows, data);
+}
+
+static int write_truth(int64_t file, void *arg) {
+  int st = STRATA_OK;
+  const truth_t *t = arg;
+  const strata_sim_t *s = t->s;
+  const int K = s->par.K, Kv = s->par.Kv, M = s->par.nviews;
+  hid_t uns = H5I_INVALID_HID, tg = H5I_INVALID_HID, vg = H5I_INVALID_HID, cg = H5I_INVALID_HID;
   double *tmp = NULL;
   strata_sim_loadings_t *l = NULL;
-  if (f < 0) return strata_agree(cli->comm, strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__, "hdf5: no file handle for the truth"));
-  uns = (int64_t)H5Gopen2((hid_t)f, "uns", H5P_DEFAULT);
-  if (uns < 0) lst = strata_err_set(STRATA_ERR_HDF5, __FILE__, __LINE__, __func__, "hdf5: cannot open /uns");
-  STRATA_CHECK(strata_agree(cli->comm, lst));
-  STRATA_CHECK(strata_h5par_dict(cli->comm, uns, "strata_truth", &tg));
-  STRATA_CHECK(strata_h5par_attr_double(cli->comm, tg, "seed", (double)s->par.seed));
-  STRATA_CHECK(strata_h5par_attr_double(cli->comm, tg, "patient_corr", s->par.patient_corr));
-  STRATA_CHECK(strata_h5par_attr_double(cli->comm, tg, "active", s->par.active));
-  STRATA_CHECK(strata_h5par_attr_double(cli->comm, tg, "density", s->par.density));
-  STRATA_CHECK(strata_h5par_attr_double(cli->comm, tg, "noise", s->par.noise));
-  STRATA_CHECK(strata_h5par_matrix(cli->comm, tg, "Z", s->nobs, K, root ? s->Z : NULL));
-  STRATA_CHECK(strata_h5par_matrix(cli->comm, tg, "r2_per_factor", M, K, root ? r2f : NULL));
-  STRATA_CHECK(strata_h5par_matrix(cli->comm, tg, "r2_view_specific", M, Kv, root ? r2s : NULL));
-  STRATA_CHECK(strata_h5par_matrix(cli->comm, tg, "r2_total", M, 0, root ? r2t : NULL));
+  uns = H5Gopen2((hid_t)file, "uns", H5P_DEFAULT);
+  if (uns < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open /uns");
+  STRATA_CHECK(strata_h5_group(uns, "strata_truth", "dict", "0.1.0", &tg));
+  STRATA_CHECK(strata_h5_attr_double(tg, "seed", (double)s->par.seed));
+  STRATA_CHECK(strata_h5_attr_double(tg, "patient_corr", s->par.patient_corr));
+  STRATA_CHECK(strata_h5_attr_double(tg, "active", s->par.active));
+  STRATA_CHECK(strata_h5_attr_double(tg, "density", s->par.density));
+  STRATA_CHECK(strata_h5_attr_double(tg, "noise", s->par.noise));
+  STRATA_CHECK(truth_matrix(tg, "Z", s->nobs, K, s->Z));
+  STRATA_CHECK(truth_matrix(tg, "r2_per_factor", M, K, t->r2f));
+  STRATA_CHECK(truth_matrix(tg, "r2_view_specific", M, Kv, t->r2s));
+  STRATA_CHECK(truth_matrix(tg, "r2_total", M, 0, t->r2t));
   for (int v = 0; v < M; v++) {
     const int64_t D = s->par.views[v].nvar;
     int64_t n = D * (K > Kv ? K : Kv);
     if (s->nobs * Kv > n) n = s->nobs * Kv;
-    lst = STRATA_OK;
-    if (root) { /* only the writing rank needs the loadings */
-      lst = strata_sim_loadings(s, v, &l);
-      if (!lst && !(tmp = malloc((size_t)(n + 1) * sizeof *tmp)))
-        lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-    }
-    STRATA_CHECK(strata_agree(cli->comm, lst));
-    STRATA_CHECK(strata_h5par_dict(cli->comm, tg, s->par.views[v].name, &vg));
-    STRATA_CHECK(strata_h5par_attr_double(cli->comm, vg, "bernoulli",
-                                          s->par.views[v].lik == STRATA_SIM_BERNOULLI));
+    STRATA_CHECK(strata_sim_loadings(s, v, &l));
+    STRATA_MALLOC(tmp, n + 1);
+    STRATA_CHECK(strata_h5_group(tg, s->par.views[v].name, "dict", "0.1.0", &vg));
+    STRATA_CHECK(strata_h5_attr_double(vg, "bernoulli", s->par.views[v].lik == STRATA_SIM_BERNOULLI));
     /* W and V as D x K, features x factors (MOFA's and muon's varm layout) */
-    if (root)
-      for (int64_t d = 0; d < D; d++)
-        for (int k = 0; k < K; k++) tmp[d * K + k] = l->W[(int64_t)k * D + d];
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "W", D, K, tmp));
-    if (root)
-      for (int64_t d = 0; d < D; d++)
-        for (int j = 0; j < Kv; j++) tmp[d * Kv + j] = l->V[(int64_t)j * D + d];
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "V", D, Kv, tmp));
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "Zv", s->nobs, Kv, root ? l->Zv : NULL));
-    if (root)
-      for (int k = 0; k < K; k++) tmp[k] = l->active[k];
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "active", K, 0, tmp));
+    for (int64_t d = 0; d < D; d++)
+      for (int k = 0; k < K; k++) tmp[d * K + k] = l->W[(int64_t)k * D + d];
+    STRATA_CHECK(truth_matrix(vg, "W", D, K, tmp));
+    for (int64_t d = 0; d < D; d++)
+      for (int j = 0; j < Kv; j++) tmp[d * Kv + j] = l->V[(int64_t)j * D + d];
+    STRATA_CHECK(truth_matrix(vg, "V", D, Kv, tmp));
+    STRATA_CHECK(truth_matrix(vg, "Zv", s->nobs, Kv, l->Zv));
+    for (int k = 0; k < K; k++) tmp[k] = l->active[k];
+    STRATA_CHECK(truth_matrix(vg, "active", K, 0, tmp));
     if (s->par.views[v].lik == STRATA_SIM_GAUSSIAN) {
-      if (root)
-        for (int64_t d = 0; d < D; d++) tmp[d] = 1.0 / (l->sd[d] * l->sd[d]);
-      STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "noise_precision", D, 0, tmp));
+      for (int64_t d = 0; d < D; d++) tmp[d] = 1.0 / (l->sd[d] * l->sd[d]);
+      STRATA_CHECK(truth_matrix(vg, "noise_precision", D, 0, tmp));
     } else {
-      STRATA_CHECK(strata_h5par_matrix(cli->comm, vg, "intercept", D, 0, root ? l->bias : NULL));
+      STRATA_CHECK(truth_matrix(vg, "intercept", D, 0, l->bias));
     }
-    H5Gclose((hid_t)vg);
-    vg = -1;
+    H5Gclose(vg);
+    vg = H5I_INVALID_HID;
     strata_sim_loadings_destroy(&l);
     free(tmp);
     tmp = NULL;
   }
-  if (clones) {
-    STRATA_CHECK(strata_h5par_dict(cli->comm, tg, "clones", &cg));
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, cg, "ccf", s->nobs, clones->maxc, root ? clones->ccf : NULL));
-    lst = STRATA_OK;
-    if (root && !(tmp = malloc((size_t)(s->par.npatients * clones->maxc + 1) * sizeof *tmp)))
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-    STRATA_CHECK(strata_agree(cli->comm, lst));
-    if (root)
-      for (int64_t k = 0; k < s->par.npatients * clones->maxc; k++) tmp[k] = clones->parent[k];
-    STRATA_CHECK(strata_h5par_matrix(cli->comm, cg, "parent", s->par.npatients, clones->maxc, tmp));
+  if (t->clones) {
+    const strata_sim_clones_t *c = t->clones;
+    STRATA_CHECK(strata_h5_group(tg, "clones", "dict", "0.1.0", &cg));
+    STRATA_CHECK(truth_matrix(cg, "ccf", s->nobs, c->maxc, c->ccf));
+    STRATA_MALLOC(tmp, s->par.npatients * c->maxc + 1);
+    for (int64_t k = 0; k < s->par.npatients * c->maxc; k++) tmp[k] = c->parent[k];
+    STRATA_CHECK(truth_matrix(cg, "parent", s->par.npatients, c->maxc, tmp));
   }
 cleanup:
   strata_sim_loadings_destroy(&l);
   free(tmp);
-  if (cg >= 0) H5Gclose((hid_t)cg);
-  if (vg >= 0) H5Gclose((hid_t)vg);
-  if (tg >= 0) H5Gclose((hid_t)tg);
-  if (uns >= 0) H5Gclose((hid_t)uns);
+  if (cg >= 0) H5Gclose(cg);
+  if (vg >= 0) H5Gclose(vg);
+  if (tg >= 0) H5Gclose(tg);
+  if (uns >= 0) H5Gclose(uns);
   return st;
 }
 
@@ -454,7 +454,10 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     strata_log(cli->comm, 2, "simulate: view %s: %.3f GB in %.2f s\n", views[v].name, b / 1e9,
                strata_wtime() - tv);
   }
-  STRATA_CHECK(write_truth(cli, s, w, r2f, r2s, r2t, clones));
+  {
+    truth_t truth = {s, r2f, r2s, r2t, clones};
+    STRATA_CHECK(strata_cohort_writer_rank0(w, write_truth, &truth));
+  }
   if (mut_prefix) {
     lst = STRATA_OK;
     if (cli->rank == 0) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "strata/checkpoint.h"
+#include "strata/h5util.h"
 #include "strata/util.h"
 
 #define CKPT_FORMAT "strata-checkpoint/1"
@@ -47,7 +48,7 @@ cleanup:
 }
 
 static hid_t mpio_fapl(MPI_Comm comm) {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  hid_t fapl = strata_h5_fapl(); /* H5F_CLOSE_STRONG */
   if (fapl >= 0) H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
   return fapl;
 }
@@ -197,9 +198,8 @@ cleanup:
 int strata_ckpt_commit(strata_ckpt_t **cp) {
   int st = STRATA_OK;
   strata_ckpt_t *c = *cp;
-  if (H5Fclose(c->file) < 0) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__,
-                                                  "checkpoint: cannot close '%s'", c->tmp);
-  c->file = -1;
+  /* a full disk here is exit 3, not a crash at MPI_Finalize (strata_h5_close_file) */
+  st = strata_h5_close_file(&c->file, c->comm, c->path);
   st = strata_agree(c->comm, st);
   if (c->rank == 0) {
     if (st == STRATA_OK && rename(c->tmp, c->path) != 0)
@@ -300,7 +300,11 @@ void strata_ckpt_close(strata_ckpt_t **cp) {
   if (!cp || !*cp) return;
   strata_ckpt_t *c = *cp;
   if (c->file >= 0) {
-    H5Fclose(c->file);
+    if (!c->writing) {
+      H5Fclose(c->file);
+    } else if (strata_h5_close_file(&c->file, c->comm, c->path) != STRATA_OK) {
+      /* the error that stopped the write is the one to report */
+    }
     /* an unfinished write leaves no file behind */
     if (c->writing) {
       MPI_Barrier(c->comm);

@@ -2,6 +2,7 @@
  * temporary name, string/numeric datasets and attributes with the encoding attributes that
  * anndata, mudata and h5py readers expect.  Not for parallel data-sized writes (see io/h5mu.c)
  * and not for reading cohorts. */
+#define _GNU_SOURCE /* fallocate */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,19 +45,49 @@ cleanup:
  * the flush fails, the file -- always a temporary that the caller deletes -- is cut to zero
  * length, which gives its space back, and flushed again, so that H5Fclose has nothing left that
  * can fail.  Files are opened with H5F_CLOSE_STRONG (strata_h5_fapl), so the close also ends
- * any object an error path left open. */
+ * any object an error path left open.
+ *
+ * An MPI-IO file needs more: HDF5 1.10's collective metadata flush hangs (ranks wait in
+ * different barriers) when one rank's write fails.  So before flushing, rank 0 reserves the
+ * blocks of the whole address space HDF5 has allocated (fallocate of [0, EOA): every metadata
+ * entry lives below the EOA), and only a failed reservation, never a write inside the flush,
+ * reports a full disk; then the file is emptied and the reservation tried again.  A file system
+ * without fallocate (EOPNOTSUPP) keeps the plain flush. */
+static int reserve(hid_t f, int *err) {
+  haddr_t eoa = 0;
+  char name[4096];
+  *err = 0;
+  if (H5Fget_eoa(f, &eoa) < 0 || H5Fget_name(f, name, sizeof name) <= 0) return 0;
+  int fd = open(name, O_WRONLY);
+  if (fd < 0) return 0;
+  int rc = eoa > 0 ? fallocate(fd, 0, 0, (off_t)eoa) : 0;
+  if (rc != 0 && errno != EOPNOTSUPP && errno != ENOSYS) *err = errno;
+  close(fd);
+  return *err != 0;
+}
+
 int strata_h5_close_file(hid_t *file, MPI_Comm comm, const char *name) {
   int st = STRATA_OK, err = 0;
   hid_t f = *file;
   *file = H5I_INVALID_HID;
   if (f < 0) return STRATA_OK;
-  errno = 0;
-  int bad = H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
-  if (bad) err = errno ? errno : EIO;
+  int bad = 0, rank = 0;
   if (comm != MPI_COMM_NULL) {
     /* the MPI-IO file is flushed and closed by all ranks: they must take the same path */
-    int any = bad;
-    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, comm) == MPI_SUCCESS) bad = any;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0 && reserve(f, &err)) bad = 1;
+    MPI_Bcast(&bad, 1, MPI_INT, 0, comm);
+    MPI_Bcast(&err, 1, MPI_INT, 0, comm);
+    if (!bad) {
+      errno = 0;
+      int mine = H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+      if (mine) err = errno ? errno : EIO;
+      MPI_Allreduce(&mine, &bad, 1, MPI_INT, MPI_MAX, comm);
+    }
+  } else {
+    errno = 0;
+    bad = H5Fflush(f, H5F_SCOPE_GLOBAL) < 0;
+    if (bad) err = errno ? errno : EIO;
   }
   if (bad) {
     hid_t fapl = H5Fget_access_plist(f);
@@ -64,6 +95,10 @@ int strata_h5_close_file(hid_t *file, MPI_Comm comm, const char *name) {
     if (fapl >= 0 && H5Fget_vfd_handle(f, fapl, &h) >= 0 && h) {
       if (comm != MPI_COMM_NULL) {
         MPI_File_set_size(*(MPI_File *)h, 0);
+        int again = 0;
+        if (rank == 0 && reserve(f, &again)) {
+          /* still no room for the metadata: the flush below may fail on some rank */
+        }
       } else if (ftruncate(*(int *)h, 0) != 0) {
         /* nothing else to give back */
       }

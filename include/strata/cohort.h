@@ -146,6 +146,14 @@ STRATA_NODISCARD int strata_cohort_writer_write_block(strata_cohort_writer_t *w,
  * strings through rank 0 with strata/h5util.h after commit.  The id stays owned by the writer
  * and is invalidated by the next add_view or commit. */
 int64_t strata_cohort_writer_file(strata_cohort_writer_t *w);
+/* Collective.  Run fn(file, arg) on rank 0 with the file open through the default driver (the
+ * other ranks wait) and agree on its status: for structure, strings and small arrays that rank 0
+ * holds (e.g. simulation truth under uns/strata_truth).  file is an hid_t passed as int64_t,
+ * valid during the call only.  Prefer this to strata_cohort_writer_file for anything but data:
+ * parallel HDF5 1.10 cannot write variable-length strings, and its collective metadata flush
+ * hangs when one rank's write fails (a full disk), while rank 0's writes fail cleanly. */
+STRATA_NODISCARD int strata_cohort_writer_rank0(strata_cohort_writer_t *w, int (*fn)(int64_t file, void *arg),
+                                                void *arg);
 /* Collective.  Close and rename to the final path.  *w is NULLed. */
 STRATA_NODISCARD int strata_cohort_writer_commit(strata_cohort_writer_t **w);
 /* Collective.  Close and delete the temporary file (after an error).  NULL-safe. */

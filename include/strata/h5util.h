@@ -13,6 +13,7 @@
 #ifndef STRATA_H5UTIL_H
 #define STRATA_H5UTIL_H
 #include <hdf5.h>
+#include <mpi.h>
 #include <stdint.h>
 #include "strata/error.h"
 
@@ -33,6 +34,17 @@ hid_t strata_h5out_file(const strata_h5out_t *o);
 STRATA_NODISCARD int strata_h5out_commit(strata_h5out_t **o);
 /* Close and delete the temporary file (after an error).  NULL-safe; sets *o to NULL. */
 void strata_h5out_abort(strata_h5out_t **o);
+
+/* Close a file this process (comm == MPI_COMM_NULL) or all ranks of comm (an MPI-IO file;
+ * collective) wrote, so that a full disk is an error and not a crash: HDF5 1.10 crashes at
+ * MPI_Finalize after an H5Fclose that failed, so the file is flushed first and, when that
+ * fails, emptied (it is a temporary the caller deletes) and flushed again before H5Fclose.
+ * Returns STRATA_ERR_IO "cannot write 'name': No space left on device" (name: the file the
+ * user asked for) on failure; *file is set to H5I_INVALID_HID either way.  NULL-safe. */
+STRATA_NODISCARD int strata_h5_close_file(hid_t *file, MPI_Comm comm, const char *name);
+/* A file-access property list with H5F_CLOSE_STRONG (closing the file closes every object an
+ * error path left open).  The caller closes it with H5Pclose; H5I_INVALID_HID on failure. */
+hid_t strata_h5_fapl(void);
 
 /* Write the 512-byte MuData userblock header into an already closed HDF5 file created with a
  * 512-byte userblock (H5Pset_userblock).  Used by strata_h5out_commit and the cohort writer. */

@@ -1,25 +1,12 @@
-/* Writers for `strata simulate` (io/simulate_truth.c): the planted truth as small datasets in the
- * cohort file opened in parallel (uns/strata_truth/...), and the multi-region mutation tables in
- * the MesKit layout that `strata ith` reads (../shared/FORMATS.md). */
+/* Writers for `strata simulate` (io/simulate_truth.c): the multi-region mutation tables in the
+ * MesKit layout that `strata ith` reads (../shared/FORMATS.md).  The planted truth is written
+ * through strata_cohort_writer_rank0 (strata/cohort.h). */
 #ifndef STRATA_SIMULATE_IO_H
 #define STRATA_SIMULATE_IO_H
 #include <mpi.h>
 #include <stdint.h>
 #include "strata/error.h"
 #include "strata/simulate.h"
-
-/* Collective over comm (the communicator the file was opened with through MPI-IO).  Create the
- * group `name` under loc with anndata's dict encoding attributes; the caller closes *out with
- * H5Gclose (collective too).  loc and *out are HDF5 ids (hid_t) passed as int64_t. */
-STRATA_NODISCARD int strata_h5par_dict(MPI_Comm comm, int64_t loc, const char *name, int64_t *out);
-/* Collective over comm.  Create the float64 dataset `name` (rows x cols, or 1D of rows when
- * cols == 0) with anndata's array encoding, and write `data` (row-major) from rank 0 alone;
- * other ranks pass NULL.  For truth-sized arrays (N*K, D*K), not for data matrices. */
-STRATA_NODISCARD int strata_h5par_matrix(MPI_Comm comm, int64_t loc, const char *name,
-                                         int64_t rows, int64_t cols, const double *data);
-/* Collective over comm: scalar attributes (every rank passes the same value). */
-STRATA_NODISCARD int strata_h5par_attr_double(MPI_Comm comm, int64_t obj, const char *name,
-                                              double value);
 
 /* The mutation tables of a simulated cohort, written by one process (not collective):
  * PREFIX.maf.tsv   MesKit MAF: Hugo_Symbol, Chromosome, Start_Position, End_Position,
