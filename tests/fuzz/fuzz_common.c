@@ -27,7 +27,7 @@ static int g_npaths;
 
 int fuzz_split(const uint8_t *data, size_t size, unsigned *flags, fuzz_part_t *parts, int max) {
   static const size_t sl = sizeof FUZZ_SEP - 1;
-  *flags = size ? data[0] : 0;
+  *flags = size ? data[0] ^ 0x30u : 0; /* ASCII '0'..'9' are options 0..9, 'p' is gzip */
   const uint8_t *p = size ? data + 1 : data, *end = data + size;
   int n = 0;
   while (n < max) {

@@ -5,9 +5,10 @@
  *
  *     <flags byte><file 0>\n%%\n<file 1>\n%%\n<file 2>
  *
- * The low bits of the flag byte are the harness's options (which format, by column, ...; read
- * as ASCII digits in the seeds: '0' = no option); bit 6 (0x40) asks for every file to be
- * written gzip-compressed, so the gzip reading paths see the same contents as the plain ones.
+ * The flag byte XOR 0x30 gives the harness's option bits (which format, by column, ...), so
+ * the ASCII digits '0'..'9' of the seeds are options 0..9 ('0' = none); bit 6 (0x40, the seeds'
+ * 'p') asks for every file to be written gzip-compressed, so the gzip reading paths see the
+ * same contents as the plain ones.
  * A corrupt or truncated gzip stream reaches them too: the readers detect gzip by content.
  *
  * The parsers take paths, so every file is written to a private directory (on /dev/shm when it
@@ -30,7 +31,7 @@ typedef struct fuzz_part {
   size_t n;
 } fuzz_part_t;
 
-/* Split an input: *flags = the first byte (0 for an empty input), parts[0..ret) the files
+/* Split an input: *flags = the first byte ^ 0x30 (0 for an empty input), parts[0..ret) the files
  * (the last part takes the rest, separators included, when there are more than max). */
 int fuzz_split(const uint8_t *data, size_t size, unsigned *flags, fuzz_part_t *parts, int max);
 

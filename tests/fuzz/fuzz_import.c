@@ -5,7 +5,7 @@
  * Input (fuzz_common.h): flags, then samples table %% view a [%% view b].
  *   flag bit 0: view a has samples as columns (--by-column); bit 4 flips it for view b
  *   bit 1: log1p on every view;  bit 2: bernoulli likelihood;  bit 3: files named .csv
- *   bit 6: every file gzip-compressed
+ *   bit 5: --nonfinite missing;  bit 6: every file gzip-compressed;  bit 7: --float32
  * Oracle: OK or bad input with a message; after a failure no output (and no temporary file)
  * is left; after success the cohort exists and the summary's shapes are consistent. */
 #include <stdio.h>
@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   o.samples = samples;
   o.nviews = np - 1;
   o.views = v;
-  o.dtype_bytes = 8;
+  o.dtype_bytes = (flags & 0x80) ? 4 : 8;
+  o.nonfinite_missing = (flags & 0x20) != 0;
   o.block_bytes = 64; /* blocks of a line or two: the streaming path's edges on small inputs */
   strata_import_summary_t sum;
   int st = strata_import(MPI_COMM_SELF, &o, &sum);

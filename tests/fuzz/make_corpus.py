@@ -10,8 +10,8 @@ The events seeds are cut from corpus/events/factor_np2_stream, every message `st
 --jsonl` received from `mpirun -np 2 strata factor` on two miniacc views (-k 3, 40 iterations,
 a checkpoint every 20): snapshot, heartbeats and events.
 
-Input layout (tests/fuzz/fuzz_common.h): one flag byte (ASCII digits here: '0' no option,
-'@' = gzip), then the files separated by a line "%%".
+Input layout (tests/fuzz/fuzz_common.h): one flag byte (XOR 0x30: the ASCII digits here are
+options 0..9, '0' none, 'p' gzip), then the files separated by a line "%%".
 """
 import gzip
 import os
@@ -73,14 +73,21 @@ def transpose(t):
 ids = [r[0] for r in rna[1:7]]
 samp = [samples[0][:8]] + [r[:8] for r in samples[1:] if r[0] in ids or r[0] == samples[1][0]]
 sm = tsv(samp)
+keep = {r[0] for r in samp[1:]}
+
+
+def rows_of(t, n, ncols):  # the header and the first n rows whose sample is in the samples slice
+    return [t[0][:ncols]] + [r[:ncols] for r in t[1:] if r[0] in keep][:n]
+
+
 seed("import", "rna", "0", sm, tsv(cut(rna, 5, 7)))
-seed("import", "rna_gz", "@", sm, tsv(cut(rna, 5, 7)))
+seed("import", "rna_gz", "p", sm, tsv(cut(rna, 5, 7)))
 seed("import", "rna_by_column", "1", sm, tsv(transpose(cut(rna, 5, 7))))
-seed("import", "rna_cn", "0", sm, tsv(cut(rna, 4, 6)), tsv(cut(cn, 5, 5)))
-seed("import", "rna_cn_by_column_b", "@", sm, tsv(cut(rna, 4, 6)), tsv(transpose(cut(cn, 5, 5))))
-seed("import", "mirna_log1p", "2", sm, tsv(cut(mirna, 5, 6)))
-seed("import", "mut_bernoulli", "4", sm, tsv(cut(mut, 5, 8)))
-seed("import", "rppa_csv", "8", tsv(samp, ","), tsv(cut(rppa, 3, 5), ","))
+seed("import", "rna_cn", "0", sm, tsv(cut(rna, 4, 6)), tsv(rows_of(cn, 5, 5)))
+seed("import", "rna_cn_by_column_b", chr(0x30 ^ 0x50), sm, tsv(cut(rna, 4, 6)), tsv(transpose(rows_of(cn, 5, 5))))
+seed("import", "mirna_log1p", "2", sm, tsv(rows_of(mirna, 5, 6)))
+seed("import", "mut_bernoulli", "4", sm, tsv(rows_of(mut, 5, 8)))
+seed("import", "rppa_csv", "8", tsv(samp, ","), tsv(rows_of(rppa, 3, 5), ","))
 seed("import", "csv_quoted", "8", 'sample,"patientID",age\n"a,1",p1,3\n"b""2",p2,NA\n',
      'sample,"g 1",g2\n"a,1",1.5,"2"\n"b""2",NA,-3e2\n')
 # hand-made edge cases (each is bad input or a corner the readers must take)
@@ -106,12 +113,15 @@ for name, flag, view in [
      "\t".join(str(i) for i in range(300)) + "\n"),
 ]:
     seed("import", "edge_" + name, flag, s2, view)
+seed("import", "huge_values_as_missing", chr(0x30 ^ 0x20), s2, "sample\tg1\tg2\nS1\t1e400\tinf\nS2\t-1e-400\t0x1p3\n")
+seed("import", "float32_overflow", chr(0x30 ^ 0x80), s2, "sample\tg1\nS1\t1e39\nS2\t3.4e38\n")
+seed("import", "float32_log1p_as_missing", chr(0x30 ^ 0xa2), s2, "sample\tg1\nS1\t1e300\nS2\t7\n")
 seed("import", "edge_csv_quote_text", "8", "sample,patient\nS1,P1\n", 'sample,g1\nS1,"1"x\n')
 seed("import", "edge_csv_open_quote", "8", "sample,patient\nS1,P1\n", 'sample,g1\nS1,"1\n')
 seed("import", "edge_not_gzip", b"0", b"\x1f\x8b\x08\x00garbage\n", b"sample\tg1\nS1\t1\n")
 
 seed("samples", "miniacc", "0", tsv(samples[:12]))
-seed("samples", "miniacc_gz", "@", tsv(samples[:12]))
+seed("samples", "miniacc_gz", "p", tsv(samples[:12]))
 seed("samples", "miniacc_csv", "8", tsv([r[:10] for r in samples[:12]], ","))
 seed("samples", "columns_named", "3", "id\tsample\tpatient\tx\n1\tS1\tP1\t0.5\n2\tS2\tP1\tNA\n")
 for name, body in [
@@ -185,7 +195,7 @@ def rename(rows_, old, new):
 # maf: MesKit (flag '0') and GDC (flag '1'); files: MAF %% sample table %% CCF
 seed("maf", "meskit_clin", "0", maf_s, clin_s)
 seed("maf", "meskit_clin_ccf", "0", maf_s, clin_s, ccf_s)
-seed("maf", "meskit_clin_ccf_gz", "@", maf_s, clin_s, ccf_s)
+seed("maf", "meskit_clin_ccf_gz", "p", maf_s, clin_s, ccf_s)
 seed("maf", "meskit_conf90", "2", maf_s, clin_s, ccf_s)
 pct = [H] + [r[:col["VAF"]] + ["%g" % (float(r[col["VAF"]]) * 100)] + r[col["VAF"] + 1:] for r in mrows]
 seed("maf", "meskit_percent", "0", tsv(pct), clin_s)
@@ -226,7 +236,7 @@ seed("maf", "edge_no_patient", "0", maf_s)
 
 # ccf: the CCF file against the fixed MAF slice
 seed("ccf", "ccf", "0", ccf_s)
-seed("ccf", "ccf_gz", "@", ccf_s)
+seed("ccf", "ccf_gz", "p", ccf_s)
 seed("ccf", "ccf_conf90", "2", ccf_s)
 ci = [ccf[0][:5] + ["CCF_CI_High"]] + [r[:5] + ["%.3f" % min(1.0, float(r[4]) + 0.2)] for r in cs]
 seed("ccf", "ccf_ci_high", "0", tsv(ci))
@@ -251,7 +261,7 @@ for r in mrows:
     py.append(["%s:%s:%s" % (r[col["Hugo_Symbol"]], c, p), s, str(int(float(v) * 4)), v, "0.05", "1.0"])
 pys = tsv([["sample_id", "patient_id", "tumor_id"]] + [[s, pid[s], s.split("_")[1]] for s in S])
 seed("pyclone", "pyclone", "0", tsv(py), pys)
-seed("pyclone", "pyclone_gz", "@", tsv(py), pys)
+seed("pyclone", "pyclone_gz", "p", tsv(py), pys)
 seed("pyclone", "edge_no_sample_table", "0", tsv(py))
 seed("pyclone", "edge_cluster_fraction", "0", tsv(py[:1] + [py[1][:2] + ["1.5"] + py[1][3:]]), pys)
 seed("pyclone", "edge_cluster_huge", "0", tsv(py[:1] + [py[1][:2] + ["1e10"] + py[1][3:]]), pys)
@@ -266,7 +276,7 @@ for r in mrows:
     cp.append([pid[s], s, c, p, r[col["Reference_Allele"]], r[col["Tumor_Seq_Allele2"]], rd, ad,
                str(int(rd) + int(ad)), str(int(float(v) * 4) + 1), v, v, "1", "1", "1", "0.6", "2.1"])
 seed("conipher", "conipher", "0", tsv(cp))
-seed("conipher", "conipher_gz", "@", tsv(cp))
+seed("conipher", "conipher_gz", "p", tsv(cp))
 seed("conipher", "conipher_sample_table", "0", tsv(cp), clin_s)
 seed("conipher", "edge_minimal_columns", "0", tsv([r[:8] for r in cp]))
 seed("conipher", "edge_negative_count", "0", tsv(cp[:1] + [cp[1][:6] + ["-1"] + cp[1][7:]]))
@@ -274,7 +284,7 @@ seed("conipher", "edge_empty_case", "0", tsv(cp[:1] + [[""] + cp[1][1:]]))
 
 # segments: segment file against the fixed MAF slice
 seed("segments", "crc_hz", "0", seg_s)
-seed("segments", "crc_hz_gz", "@", seg_s)
+seed("segments", "crc_hz_gz", "p", seg_s)
 sh = seg[0]
 sr = [x for s in S for x in [y for y in seg[1:] if y[1] == s][:2]]
 ascat = [["sample", "chr", "startpos", "endpos", "nMajor", "nMinor"]] + [[r[1], "chr" + r[2], r[3], r[4], r[7], r[6]] for r in sr]
