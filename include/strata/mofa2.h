@@ -42,4 +42,12 @@ STRATA_NODISCARD int strata_mofa2_write(const char *path, const strata_mofa2_mod
  * Factor1..k) and PREFIX.r2.tsv (view, Factor1..k, total; percent), each written atomically. */
 STRATA_NODISCARD int strata_mofa2_write_tsv(const char *prefix, const strata_mofa2_model_t *m);
 
+/* Not collective (any rank may call it; the file is only read).  Read the factors of a MOFA2
+ * model file (strata factor's, or MOFA2's with one sample group): the sample names into
+ * *samples[*nobs] and E[Z] into *z (nobs x k column-major).  STRATA_ERR_INPUT naming the file
+ * and dataset when it is not such a model.  The caller frees each (*samples)[i], *samples and
+ * *z.  Implemented in io/mofa2_read.c. */
+STRATA_NODISCARD int strata_mofa2_read_z(const char *path, int64_t *nobs, int *k, char ***samples,
+                                         double **z);
+
 #endif
