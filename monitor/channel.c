@@ -1,6 +1,6 @@
 /* The outside of the progress channel: --monitor values, the endpoint file, CURVE key files
  * and the subscriber socket used by `strata monitor` and the tests.  Not the publisher (that
- * is monitor/actor.c, driven by monitor/events.c) and not the terminal view (cli/cmd_monitor.c). */
+ * is monitor/actor.c, driven by monitor/events.c) and not the terminal view (monitor/view.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  *   simulate/:          simulate
  *   io/ (with io):      cohort, import, mutations, checkpoint, h5util, h5mu_results, pca_results,
  *                       nmf_results, ith_results, mofa2, simulate_io
- *   monitor/ (with io): monitor
+ *   monitor/ (with io): monitor, monitor_view
  * strata/version.h says whether this build has io (STRATA_HAVE_IO).  Every header is also
  * usable alone. */
 #ifndef STRATA_STRATA_H
@@ -42,6 +42,7 @@
 #include "strata/mofa2.h"
 #include "strata/simulate_io.h"
 #include "strata/monitor.h"
+#include "strata/monitor_view.h"
 #endif
 
 #endif

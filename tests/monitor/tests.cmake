@@ -14,3 +14,7 @@ strata_script_test(monitor_cli_modes NPROCS 1 2
 # malformed messages (issue 14, item 3)
 strata_script_test(monitor_bind NPROCS 1 2 4
   COMMAND bash ${STRATA_AREA_DIR}/test_bind.sh $<TARGET_FILE:monitor_emitter> $<TARGET_FILE:monitor_fake_pub>)
+# The monitor's view without sockets (monitor/view.c, issue 15): hand-written events -> state,
+# seq gaps, snapshots, plain lines, exit codes.  Not an MPI test (MPI only for the clock): np 1.
+strata_test_exe(test_monitor_view ${STRATA_AREA_DIR}/test_view.c)
+strata_mpi_test(monitor_view EXE test_monitor_view NPROCS 1)
