@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "strata/h5util.h"
@@ -42,9 +43,9 @@ cleanup:
 /* HDF5 1.10 frees a file's memory when closing it fails (ENOSPC or EDQUOT while the metadata
  * cache is flushed) but keeps its ID, and the library's shutdown at MPI_Finalize closes that ID
  * again and crashes (HDF5 pull request #2291, fixed in 1.14.1).  So a file is flushed first; if
- * the flush fails, the file -- always a temporary that the caller deletes -- is cut to zero
- * length, which gives its space back, and flushed again, so that H5Fclose has nothing left that
- * can fail.  Files are opened with H5F_CLOSE_STRONG (strata_h5_fapl), so the close also ends
+ * the flush fails, the file -- always a temporary that the caller deletes -- is given up: its
+ * descriptor is pointed at an anonymous in-memory file (one process) or it is cut to zero length
+ * (MPI-IO), and it is flushed again, so that H5Fclose has nothing left that can fail.  Files are opened with H5F_CLOSE_STRONG (strata_h5_fapl), so the close also ends
  * any object an error path left open.
  *
  * An MPI-IO file needs more: HDF5 1.10's collective metadata flush hangs (ranks wait in
@@ -99,8 +100,19 @@ int strata_h5_close_file(hid_t *file, MPI_Comm comm, const char *name) {
         if (rank == 0 && reserve(f, &again)) {
           /* still no room for the metadata: the flush below may fail on some rank */
         }
-      } else if (ftruncate(*(int *)h, 0) != 0) {
-        /* nothing else to give back */
+      } else {
+        /* one process: point the file's descriptor at an anonymous in-memory file, so the
+         * metadata HDF5 still holds is written there and the close succeeds even on a disk
+         * with no block left (emptying the file would not free enough when it is small) */
+        int mem = memfd_create("strata-discard", 0);
+        if (mem >= 0) {
+          if (dup2(mem, *(int *)h) < 0 && ftruncate(*(int *)h, 0) != 0) {
+            /* nothing else to give back */
+          }
+          close(mem);
+        } else if (ftruncate(*(int *)h, 0) != 0) {
+          /* nothing else to give back */
+        }
       }
     }
     if (fapl >= 0) H5Pclose(fapl);
