@@ -1,6 +1,7 @@
 /* Writers of the factor model's results: the MOFA2 trained-model HDF5 layout (so MOFA2's R
  * load_model() and muon read strata's factors) and plain TSV tables.  Rank 0 only, from a model
  * already gathered; nothing numeric beyond unit conversion (R^2 fraction -> percent). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,25 +147,25 @@ cleanup:
   return st;
 }
 
-static int tsv_close(FILE **f, const char *path, const char *tmp) {
+/* Close a table written at its temporary name; renamed with the others at the end, so a
+ * failure (a full disk) leaves none of the three tables behind, not the first ones. */
+static int tsv_close(FILE **f, const char *path) {
   int st = STRATA_OK;
   int bad = ferror(*f);
   bad |= fclose(*f) != 0;
   *f = NULL;
-  if (bad || rename(tmp, path) != 0) {
-    remove(tmp);
-    STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s'", path);
-  }
+  if (bad) STRATA_FAIL(STRATA_ERR_IO, "cannot write '%s': %s", path, strerror(errno ? errno : EIO));
 cleanup:
   return st;
 }
 
 int strata_mofa2_write_tsv(const char *prefix, const strata_mofa2_model_t *m) {
   int st = STRATA_OK;
-  char path[4096], tmp[4200];
+  char path[3][4096], tmp[3][4200];
   FILE *f = NULL;
-  int K = m->k, M = m->nviews;
-  STRATA_CHECK(tsv_open(prefix, ".Z.tsv", path, tmp, sizeof path, &f));
+  int K = m->k, M = m->nviews, opened = 0;
+  STRATA_CHECK(tsv_open(prefix, ".Z.tsv", path[0], tmp[0], sizeof path[0], &f));
+  opened = 1;
   fprintf(f, "sample");
   for (int k = 0; k < K; k++) fprintf(f, "\tFactor%d", k + 1);
   fputc('\n', f);
@@ -173,9 +174,10 @@ int strata_mofa2_write_tsv(const char *prefix, const strata_mofa2_model_t *m) {
     for (int k = 0; k < K; k++) fprintf(f, "\t%.10g", m->z[i + k * m->nobs]);
     fputc('\n', f);
   }
-  STRATA_CHECK(tsv_close(&f, path, tmp));
+  STRATA_CHECK(tsv_close(&f, path[0]));
 
-  STRATA_CHECK(tsv_open(prefix, ".W.tsv", path, tmp, sizeof path, &f));
+  STRATA_CHECK(tsv_open(prefix, ".W.tsv", path[1], tmp[1], sizeof path[1], &f));
+  opened = 2;
   fprintf(f, "view\tfeature");
   for (int k = 0; k < K; k++) fprintf(f, "\tFactor%d", k + 1);
   fputc('\n', f);
@@ -185,9 +187,10 @@ int strata_mofa2_write_tsv(const char *prefix, const strata_mofa2_model_t *m) {
       for (int k = 0; k < K; k++) fprintf(f, "\t%.10g", m->w[v][d + k * m->nvar[v]]);
       fputc('\n', f);
     }
-  STRATA_CHECK(tsv_close(&f, path, tmp));
+  STRATA_CHECK(tsv_close(&f, path[1]));
 
-  STRATA_CHECK(tsv_open(prefix, ".r2.tsv", path, tmp, sizeof path, &f));
+  STRATA_CHECK(tsv_open(prefix, ".r2.tsv", path[2], tmp[2], sizeof path[2], &f));
+  opened = 3;
   fprintf(f, "view");
   for (int k = 0; k < K; k++) fprintf(f, "\tFactor%d", k + 1);
   fprintf(f, "\ttotal\n");
@@ -196,11 +199,13 @@ int strata_mofa2_write_tsv(const char *prefix, const strata_mofa2_model_t *m) {
     for (int k = 0; k < K; k++) fprintf(f, "\t%.4f", 100 * m->r2[v + k * M]);
     fprintf(f, "\t%.4f\n", 100 * m->r2_total[v]);
   }
-  STRATA_CHECK(tsv_close(&f, path, tmp));
+  STRATA_CHECK(tsv_close(&f, path[2]));
+  for (int i = 0; i < 3; i++)
+    if (rename(tmp[i], path[i]) != 0)
+      STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", tmp[i], path[i], strerror(errno));
+  opened = 0;
 cleanup:
-  if (f) {
-    fclose(f);
-    remove(tmp);
-  }
+  if (f) fclose(f);
+  for (int i = 0; i < opened; i++) remove(tmp[i]);
   return st;
 }

@@ -79,27 +79,29 @@ cleanup:
   return st;
 }
 
-static int tsv_close(FILE **f, const char *final, const char *tmp, int st) {
-  if (!*f) return st;
+/* Close a table written at its temporary name; the three are renamed together at the end, so
+ * a failure (a full disk) leaves none of them behind, not the first ones. */
+static int tsv_close(FILE **f, const char *final) {
   int bad = ferror(*f);
   if (fclose(*f) != 0) bad = 1;
   *f = NULL;
-  if (!st && bad) st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot write '%s'", final);
-  if (!st && rename(tmp, final) != 0)
-    st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot rename '%s' to '%s': %s", tmp, final, strerror(errno));
-  if (st) remove(tmp);
-  return st;
+  if (bad) return strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot write '%s': %s", final, strerror(errno ? errno : EIO));
+  return STRATA_OK;
 }
 
 int strata_pca_results_write_tsv(const char *prefix, const strata_pca_results_t *r) {
   int st = STRATA_OK;
   size_t n = strlen(prefix) + 64;
-  char *final = NULL, *tmp = NULL;
+  char *final[3] = {NULL, NULL, NULL}, *tmp[3] = {NULL, NULL, NULL};
   const char *pc = r->centered ? "PC" : "SV";
   FILE *f = NULL;
-  STRATA_MALLOC(final, n);
-  STRATA_MALLOC(tmp, n);
-  STRATA_CHECK(tsv_open(prefix, "scores.tsv", final, tmp, n, &f));
+  int opened = 0;
+  for (int i = 0; i < 3; i++) {
+    STRATA_MALLOC(final[i], n);
+    STRATA_MALLOC(tmp[i], n);
+  }
+  STRATA_CHECK(tsv_open(prefix, "scores.tsv", final[0], tmp[0], n, &f));
+  opened = 1;
   fprintf(f, "sample");
   for (int c = 0; c < r->k; c++) fprintf(f, "\t%s%d", pc, c + 1);
   fputc('\n', f);
@@ -108,8 +110,9 @@ int strata_pca_results_write_tsv(const char *prefix, const strata_pca_results_t 
     for (int c = 0; c < r->k; c++) fprintf(f, "\t%.17g", r->u[c * r->nobs + i] * r->s[c]);
     fputc('\n', f);
   }
-  STRATA_CHECK(tsv_close(&f, final, tmp, st));
-  STRATA_CHECK(tsv_open(prefix, "loadings.tsv", final, tmp, n, &f));
+  STRATA_CHECK(tsv_close(&f, final[0]));
+  STRATA_CHECK(tsv_open(prefix, "loadings.tsv", final[1], tmp[1], n, &f));
+  opened = 2;
   fprintf(f, "view\tfeature");
   for (int c = 0; c < r->k; c++) fprintf(f, "\t%s%d", pc, c + 1);
   fputc('\n', f);
@@ -119,18 +122,23 @@ int strata_pca_results_write_tsv(const char *prefix, const strata_pca_results_t 
       for (int c = 0; c < r->k; c++) fprintf(f, "\t%.17g", r->v[m][c * r->nvar[m] + j]);
       fputc('\n', f);
     }
-  STRATA_CHECK(tsv_close(&f, final, tmp, st));
-  STRATA_CHECK(tsv_open(prefix, "variance.tsv", final, tmp, n, &f));
+  STRATA_CHECK(tsv_close(&f, final[1]));
+  STRATA_CHECK(tsv_open(prefix, "variance.tsv", final[2], tmp[2], n, &f));
+  opened = 3;
   fprintf(f, "component\tsingular_value\tvariance\tvariance_ratio\n");
   for (int c = 0; c < r->k; c++)
     fprintf(f, "%s%d\t%.17g\t%.17g\t%.17g\n", pc, c + 1, r->s[c], r->variance[c], r->variance_ratio[c]);
-  STRATA_CHECK(tsv_close(&f, final, tmp, st));
+  STRATA_CHECK(tsv_close(&f, final[2]));
+  for (int i = 0; i < 3; i++)
+    if (rename(tmp[i], final[i]) != 0)
+      STRATA_FAIL(STRATA_ERR_IO, "cannot rename '%s' to '%s': %s", tmp[i], final[i], strerror(errno));
+  opened = 0;
 cleanup:
-  if (f) {
-    fclose(f);
-    remove(tmp);
+  if (f) fclose(f);
+  for (int i = 0; i < opened; i++) remove(tmp[i]);
+  for (int i = 0; i < 3; i++) {
+    free(final[i]);
+    free(tmp[i]);
   }
-  free(final);
-  free(tmp);
   return st;
 }
