@@ -351,6 +351,11 @@ ev_seed("edge_schema", ['{"schema":"strata.events/2","type":"run_start","seq":1}
                         '{"schema":"strata.events/","type":"run_end"}',
                         '{"schema":7}', '[1,2,3]', '{"schema":"strata.events/1"', "", "null",
                         r'{"schema":"strata.events/1.2","type":"warning","seq":2,"message":"caf\u00e9 \ud83d\ude00"}'])
+# found by fuzz_events (UBSan): seq arithmetic overflowed at the int64 limits
+ev_seed("regress_seq_overflow", ['{"schema":"strata.events/1","type":"warning","seq":9223372036854775807}',
+                                 '{"schema":"strata.events/1","type":"warning","seq":9223372036854775807}',
+                                 '{"schema":"strata.events/1","type":"run_start","seq":-9223372036854775808}',
+                                 '{"schema":"strata.events/1","type":"warning","seq":9223372036854775807}'])
 ev_seed("edge_seq_gaps", [dump(dict(m, seq=s)) for m, s in zip(msgs[1:6], [1, 5, 3, -9223372036854775807, 9223372036854775807])])
 
 print("wrote", sum(len(fs) for _, _, fs in os.walk(out)), "seeds under", out)
