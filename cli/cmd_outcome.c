@@ -12,6 +12,9 @@
 
 #include "cli/cli.h"
 #include "strata/cohort.h"
+#include "strata/dmat.h"
+#include "strata/grid.h"
+#include "strata/partition.h"
 #include "strata/mofa2.h"
 #include "strata/outcome.h"
 #include "strata/outcome_results.h"
@@ -20,7 +23,7 @@
 static int run(strata_cli_t *cli, int argc, char **argv);
 
 const strata_cmd_t strata_cmd_outcome = {
-    "outcome", "survival models: Cox (univariable table, multivariable), C-index, Kaplan-Meier",
+    "outcome", "survival: Cox tables, C-index, Kaplan-Meier, log-rank",
     "Usage: strata outcome COHORT.h5mu --time COL[,COL] --event COL -o PREFIX\n"
     "                      [--factors MODEL.h5] [--obs COL,...] [options]\n"
     "\n"
@@ -34,6 +37,9 @@ const strata_cmd_t strata_cmd_outcome = {
     "  --factors MODEL.h5      the factors Z of a MOFA2 model file (strata factor -o); columns\n"
     "                          Factor1..K, matched to the cohort's samples by name\n"
     "  --obs COL,...           numeric obs columns of the cohort\n"
+    "  --view NAME             every feature of view NAME (rows named NAME:feature), read on a\n"
+    "                          1 x ranks grid: each rank reads and fits its own block of\n"
+    "                          features (the rows are gathered; q_bh is over the whole table)\n"
     "  --patient-rule R        mean, max or min: a patient's value of a sample-level (region)\n"
     "                          predictor over its samples with a value (default mean); recorded\n"
     "                          in the univariable table\n"
@@ -54,7 +60,8 @@ const strata_cmd_t strata_cmd_outcome = {
     "  --multivariable LIST    predictors of the multivariable model: comma list, 'all' or\n"
     "                          'none' (default: all when there are at most 20 predictors);\n"
     "                          patients missing any of them are left out of it\n"
-    "  --score NAME            the risk score for the C-index, Kaplan-Meier and log-rank: a\n"
+    "  --score NAME            the risk score for the C-index (apparent: on the patients the\n"
+    "                          model was fitted to), Kaplan-Meier and log-rank: a\n"
     "                          predictor (times the sign of its coefficient) or 'multivariable'\n"
     "                          (its linear predictor; the default when fitted, else the\n"
     "                          predictor with the smallest likelihood-ratio p)\n"
@@ -81,7 +88,7 @@ enum { RULE_MEAN, RULE_MAX, RULE_MIN };
 static const char *rule_names[] = {"mean", "max", "min"};
 
 typedef struct args {
-  const char *input, *output, *factors, *obs, *time, *event, *strata, *multi, *score, *patient_col;
+  const char *input, *output, *factors, *obs, *view, *time, *event, *strata, *multi, *score, *patient_col;
   int rule, ties;
   int64_t max_iter, top;
 } args_t;
@@ -95,7 +102,8 @@ static int parse(int argc, char **argv, args_t *a) {
       {"strata", required_argument, 0, 6},       {"ties", required_argument, 0, 7},
       {"max-iter", required_argument, 0, 8},     {"multivariable", required_argument, 0, 9},
       {"score", required_argument, 0, 10},       {"top", required_argument, 0, 11},
-      {"patient-column", required_argument, 0, 12}, {0, 0, 0, 0}};
+      {"patient-column", required_argument, 0, 12}, {"view", required_argument, 0, 13},
+      {0, 0, 0, 0}};
   a->rule = RULE_MEAN;
   a->ties = STRATA_COX_EFRON;
   a->max_iter = 20;
@@ -125,6 +133,7 @@ static int parse(int argc, char **argv, args_t *a) {
     case 10: a->score = optarg; break;
     case 11: STRATA_CHECK(strata_cli_int("--top", optarg, 0, 1000000, &a->top)); break;
     case 12: a->patient_col = optarg; break;
+    case 13: a->view = optarg; break;
     case ':': return strata_cli_usage("option '%s' needs a value", argv[optind - 1]);
     default: return strata_cli_usage("unknown option '%s'", argv[optind - 1]);
     }
@@ -134,7 +143,8 @@ static int parse(int argc, char **argv, args_t *a) {
   if (optind < argc) return strata_cli_usage("unexpected argument '%s'", argv[optind]);
   if (!a->output) return strata_cli_usage("-o PREFIX is required");
   if (!a->time || !a->event) return strata_cli_usage("--time COL and --event COL are required");
-  if (!a->factors && !a->obs) return strata_cli_usage("no predictors: give --factors MODEL.h5 and/or --obs COL,...");
+  if (!a->factors && !a->obs && !a->view)
+    return strata_cli_usage("no predictors: give --factors MODEL.h5, --obs COL,... and/or --view NAME");
 cleanup:
   return st;
 }
@@ -288,6 +298,26 @@ static void put(summary_t *s, const char *key, const char *fmt, ...) {
   if (s->k[s->n] && s->v[s->n]) s->n++;
 }
 
+/* Collective.  Patient-level column j of the predictors (n values) on every rank: the first
+ * nrep are replicated (xp), the others are view features held by the rank whose block
+ * (blk: col0, nloc per rank) contains them, broadcast from there. */
+static int fetch(const strata_cli_t *cli, int64_t j, int64_t nrep, const double *xp, int64_t n,
+                 const int64_t *blk, const double *xv, double *out) {
+  int st = STRATA_OK;
+  if (j < nrep) {
+    memcpy(out, xp + j * n, sizeof *out * n);
+    goto cleanup;
+  }
+  int64_t jj = j - nrep;
+  int owner = 0;
+  while (owner < cli->size - 1 && !(jj < blk[2 * owner] + blk[2 * owner + 1])) owner++;
+  if (cli->rank == owner) memcpy(out, xv + (jj - blk[2 * owner]) * n, sizeof *out * n);
+  if (n > INT32_MAX) STRATA_FAIL(STRATA_ERR_INPUT, "%lld patients exceed one broadcast", (long long)n);
+  STRATA_MPI_CHECK(MPI_Bcast(out, (int)n, MPI_DOUBLE, owner, cli->comm));
+cleanup:
+  return st;
+}
+
 static int run(strata_cli_t *cli, int argc, char **argv) {
   int st = STRATA_OK;
   args_t a;
@@ -301,6 +331,12 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   int64_t nz = 0, npred = 0, nmissing = 0, n = 0, *zrow = NULL;
   int kz = 0, nstrata = 0, nm = 0, fitted = 0;
   strata_cox_row_t *rows = NULL;
+  strata_grid_t *grid = NULL;
+  strata_partition_t *part = NULL;
+  strata_dmat_t *vm = NULL;
+  double *xv = NULL, *mcol = NULL, *pv = NULL, *qv = NULL;
+  int64_t *pidx = NULL, *blk = NULL, nrep = 0, D = 0, vcol0 = 0, vnloc = 0;
+  int vi = -1;
   strata_cox_fit_t multi;
   strata_km_t km[2];
   strata_logrank_t lr;
@@ -359,10 +395,16 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
       nobs_cols++;
     }
   }
-  npred = kz + nobs_cols;
+  nrep = kz + nobs_cols;
+  if (a.view) {
+    vi = strata_cohort_find_view(co, a.view);
+    if (vi < 0) STRATA_FAIL(STRATA_ERR_INPUT, "%s: --view: no view '%s'", a.input, a.view);
+    D = co->views[vi].nvar;
+  }
+  npred = nrep + D;
   STRATA_CALLOC(names, npred);
   STRATA_MALLOC(xs, N);
-  STRATA_MALLOC(xp, P * npred);
+  STRATA_MALLOC(xp, P * nrep);
   for (int k = 0; k < kz; k++) {
     char nb[32];
     snprintf(nb, sizeof nb, "Factor%d", k + 1);
@@ -383,6 +425,11 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     }
     to_patients(co, a.rule, xs, xp + (kz + c) * P);
   }
+  for (int64_t j = 0; j < D; j++) {
+    size_t len = strlen(a.view) + strlen(co->views[vi].var_names[j]) + 2;
+    names[nrep + j] = malloc(len);
+    if (names[nrep + j]) snprintf(names[nrep + j], len, "%s:%s", a.view, co->views[vi].var_names[j]);
+  }
   for (int64_t j = 0; j < npred; j++)
     if (!names[j]) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
 
@@ -390,13 +437,15 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   STRATA_MALLOC(ptime, P);
   STRATA_MALLOC(pevent, P);
   STRATA_MALLOC(pstrat, P);
+  STRATA_MALLOC(pidx, P);
   int64_t nev = 0;
   for (int64_t p = 0; p < P; p++)
     if (ok[p]) {
+      pidx[n] = p;
       ptime[n] = time[p];
       pevent[n] = event[p];
       pstrat[n] = stratum[p];
-      for (int64_t j = 0; j < npred; j++) xp[n + j * P] = xp[p + j * P];
+      for (int64_t j = 0; j < nrep; j++) xp[n + j * P] = xp[p + j * P];
       nev += event[p];
       n++;
     }
@@ -404,7 +453,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   strata_log(cli->comm, 1, "outcome: %lld patients (%lld left out: no outcome), %lld events, %lld predictors, %d ranks\n",
              (long long)n, (long long)nmissing, (long long)nev, (long long)npred, cli->size);
   /* compact the predictor matrix to stride n */
-  for (int64_t j = 1; j < npred; j++) memmove(xp + j * n, xp + j * P, sizeof *xp * n);
+  for (int64_t j = 1; j < nrep; j++) memmove(xp + j * n, xp + j * P, sizeof *xp * n);
   strata_surv_t s = {n, ptime, pevent, a.strata ? pstrat : NULL};
   strata_cox_opts_t o;
   strata_cox_opts_default(&o);
@@ -413,9 +462,50 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
 
   /* univariable table, predictors split over ranks */
   strata_ev_phase_begin(cli->ev, "univariable", npred);
+  double t_uni = MPI_Wtime(), t_fit = 0;
   STRATA_CALLOC(rows, npred);
-  STRATA_CHECK(strata_cox_univariable(cli->comm, &s, npred, xp, &o, rows));
+  if (nrep > 0) STRATA_CHECK(strata_cox_univariable(cli->comm, &s, nrep, xp, &o, rows));
+  STRATA_MALLOC(blk, 2 * (size_t)cli->size);
+  if (D > 0) {
+    /* the view on a 1 x ranks grid: all samples, a contiguous block of features per rank */
+    STRATA_CHECK(strata_grid_create(cli->comm, 1, cli->size, N, D, P, &grid));
+    STRATA_CHECK(strata_partition_patients(N, co->patient, P, NULL, 1, &part));
+    STRATA_CHECK(strata_cohort_read_view_finite(co, vi, grid, part, &vm));
+    vcol0 = vm->col0;
+    vnloc = vm->nloc;
+    STRATA_MALLOC(xv, n * (vnloc ? vnloc : 1));
+    double *full = NULL, *pat = NULL;
+    full = malloc(sizeof *full * (N + 1));
+    pat = malloc(sizeof *pat * (P + 1));
+    if (!full || !pat) { free(full); free(pat); STRATA_FAIL(STRATA_ERR_MEM, "out of memory"); }
+    for (int64_t j = 0; j < vnloc; j++) {
+      for (int64_t i = 0; i < N; i++) full[i] = NAN;
+      for (int64_t r = 0; r < vm->mloc; r++) full[vm->rows[r]] = vm->a[r + j * vm->mloc];
+      to_patients(co, a.rule, full, pat);
+      for (int64_t i = 0; i < n; i++) xv[i + j * n] = pat[pidx[i]];
+    }
+    free(full);
+    free(pat);
+    strata_dmat_destroy(&vm);
+    double t0 = MPI_Wtime();
+    STRATA_CHECK(strata_cox_univariable_block(cli->comm, &s, D, vcol0, vnloc, xv, &o, rows + nrep));
+    t_fit += MPI_Wtime() - t0;
+  }
+  {
+    int64_t mine[2] = {vcol0, vnloc};
+    STRATA_MPI_CHECK(MPI_Allgather(mine, 2, MPI_INT64_T, blk, 2, MPI_INT64_T, cli->comm));
+  }
+  if (nrep > 0 && D > 0) {
+    /* one Benjamini-Hochberg over the whole table */
+    STRATA_MALLOC(pv, npred);
+    STRATA_MALLOC(qv, npred);
+    for (int64_t j = 0; j < npred; j++) pv[j] = rows[j].p_lr;
+    STRATA_CHECK(strata_p_adjust_bh(npred, pv, qv));
+    for (int64_t j = 0; j < npred; j++) rows[j].q_bh = qv[j];
+  }
   strata_ev_phase_end(cli->ev, "univariable");
+  strata_log(cli->comm, 1, "outcome: univariable table of %lld predictors in %.3f s (view features: %.3f s in the fits)\n",
+             (long long)npred, MPI_Wtime() - t_uni, t_fit);
 
   /* multivariable (replicated; small) */
   STRATA_CALLOC(msel, npred);
@@ -439,11 +529,15 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     int *me = NULL, *ms = NULL;
     STRATA_MALLOC(mok, n);
     STRATA_MALLOC(mx, n * nm);
+    STRATA_MALLOC(mcol, n * nm);
     STRATA_MALLOC(mnames, nm);
-    for (int k = 0; k < nm; k++) mnames[k] = names[msel[k]];
+    for (int k = 0; k < nm; k++) {
+      mnames[k] = names[msel[k]];
+      STRATA_CHECK(fetch(cli, msel[k], nrep, xp, n, blk, xv, mcol + k * n));
+    }
     for (int64_t i = 0; i < n; i++) {
       mok[i] = 1;
-      for (int k = 0; k < nm; k++) mok[i] &= isfinite(xp[i + msel[k] * n]) != 0;
+      for (int k = 0; k < nm; k++) mok[i] &= isfinite(mcol[i + k * n]) != 0;
       m += mok[i];
     }
     mt = malloc(sizeof *mt * (m + 1));
@@ -453,7 +547,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     for (int64_t i = 0, r = 0; i < n; i++)
       if (mok[i]) {
         mt[r] = ptime[i]; me[r] = pevent[i]; ms[r] = pstrat[i];
-        for (int k = 0; k < nm; k++) mx[r + k * m] = xp[i + msel[k] * n];
+        for (int k = 0; k < nm; k++) mx[r + k * m] = mcol[i + k * n];
         r++;
       }
     strata_surv_t sm = {m, mt, me, a.strata ? ms : NULL};
@@ -470,7 +564,7 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     score_name = "multivariable";
     for (int64_t i = 0; i < n; i++) {
       double e = 0;
-      for (int k = 0; k < nm; k++) e += isnan(multi.coef[k]) ? 0 : multi.coef[k] * xp[i + msel[k] * n];
+      for (int k = 0; k < nm; k++) e += isnan(multi.coef[k]) ? 0 : multi.coef[k] * mcol[i + k * n];
       score[i] = mok[i] ? e : NAN;
     }
   } else {
@@ -486,7 +580,8 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
     if (best >= 0) {
       score_name = names[best];
       double sg = isnan(rows[best].coef) ? 1 : rows[best].coef < 0 ? -1 : 1;
-      for (int64_t i = 0; i < n; i++) score[i] = sg * xp[i + best * n];
+      STRATA_CHECK(fetch(cli, best, nrep, xp, n, blk, xv, score));
+      for (int64_t i = 0; i < n; i++) score[i] *= sg;
     } else {
       for (int64_t i = 0; i < n; i++) score[i] = NAN;
     }
@@ -604,6 +699,10 @@ cleanup:
   free(zs); free(z); free(zrow); free(names); free(list); free(xs); free(xp); free(time); free(event);
   free(stratum); free(ok); free(ptime); free(pevent); free(pstrat); free(rows); free(msel); free(mok);
   free(mx); free(mnames); free(score); free(sorted); free(group); free(sv);
+  free(xv); free(mcol); free(pv); free(qv); free(pidx); free(blk);
+  strata_dmat_destroy(&vm);
+  strata_partition_destroy(&part);
+  strata_grid_destroy(&grid);
   strata_cox_fit_free(&multi);
   strata_km_free(&km[0]);
   strata_km_free(&km[1]);

@@ -97,6 +97,16 @@ STRATA_NODISCARD int strata_cox_univariable(MPI_Comm comm, const strata_surv_t *
                                             const double *x, const strata_cox_opts_t *opts,
                                             strata_cox_row_t *rows);
 
+/* Collective over comm: the same table when the predictors are already sharded, e.g. the
+ * features of a view read on a 1 x size grid.  Rank r holds the nloc predictors
+ * [col0, col0 + nloc) as xloc (n x nloc column-major, NaN = missing); the blocks must tile
+ * [0, np) in rank order (STRATA_ERR_INTERNAL otherwise, agreed).  s is replicated.  rows[np]
+ * on every rank, q_bh over all np.  Same cost and rank-count independence as above. */
+STRATA_NODISCARD int strata_cox_univariable_block(MPI_Comm comm, const strata_surv_t *s, int64_t np,
+                                                  int64_t col0, int64_t nloc, const double *xloc,
+                                                  const strata_cox_opts_t *opts,
+                                                  strata_cox_row_t *rows);
+
 /* Not collective.  Benjamini-Hochberg adjusted p-values (R's p.adjust(method = "BH")) of the
  * n values p into q; NaN entries are skipped and get NaN (they do not count in n). */
 STRATA_NODISCARD int strata_p_adjust_bh(int64_t n, const double *p, double *q);

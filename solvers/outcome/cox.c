@@ -497,10 +497,11 @@ static void unpack(const double *b, strata_cox_row_t *r) {
   r->iter = (int)b[14]; r->flag = (int)b[15];
 }
 
-int strata_cox_univariable(MPI_Comm comm, const strata_surv_t *s, int64_t np, const double *x,
-                           const strata_cox_opts_t *opts, strata_cox_row_t *rows) {
+int strata_cox_univariable_block(MPI_Comm comm, const strata_surv_t *s, int64_t np, int64_t col0,
+                                 int64_t nloc, const double *xloc, const strata_cox_opts_t *opts,
+                                 strata_cox_row_t *rows) {
   int st = STRATA_OK, rank = 0, size = 1;
-  int64_t *perm = NULL;
+  int64_t *perm = NULL, *blk = NULL;
   coxdata_t d = {0};
   double *buf = NULL, *all = NULL, *p = NULL, *q = NULL;
   int *counts = NULL, *displs = NULL;
@@ -522,29 +523,42 @@ int strata_cox_univariable(MPI_Comm comm, const strata_surv_t *s, int64_t np, co
     st = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
                         "cox: %lld predictors exceed one gather (%d)", (long long)np, INT32_MAX / ROWD);
   STRATA_CHECK(strata_agree(comm, st));
-  int64_t lo = np * rank / size, hi = np * (rank + 1) / size;
+  /* the blocks must tile [0, np) in rank order */
+  STRATA_MALLOC(blk, 2 * (size_t)size);
+  {
+    int64_t mine[2] = {col0, nloc};
+    STRATA_MPI_CHECK(MPI_Allgather(mine, 2, MPI_INT64_T, blk, 2, MPI_INT64_T, comm));
+  }
+  int64_t next = 0;
+  for (int r = 0; r < size; r++) {
+    if (blk[2 * r] != next || blk[2 * r + 1] < 0)
+      STRATA_FAIL(STRATA_ERR_INTERNAL, "cox: rank %d's predictors [%lld, +%lld) do not follow rank %d's",
+                  r, (long long)blk[2 * r], (long long)blk[2 * r + 1], r - 1);
+    next = blk[2 * r] + blk[2 * r + 1];
+    if (r == size - 1 && next != np)
+      STRATA_FAIL(STRATA_ERR_INTERNAL, "cox: the ranks' predictor blocks cover %lld of %lld", (long long)next, (long long)np);
+  }
   STRATA_MALLOC(perm, s->n);
   STRATA_CHECK(strata_outcome_risk_order(s, perm));
   STRATA_MALLOC(d.x, s->n);
   STRATA_MALLOC(d.time, s->n);
   STRATA_MALLOC(d.event, s->n);
   STRATA_MALLOC(d.strata, s->n);
-  STRATA_MALLOC(buf, (hi - lo) * ROWD);
-  for (int64_t j = lo; j < hi; j++) {
+  STRATA_MALLOC(buf, nloc * ROWD);
+  for (int64_t j = 0; j < nloc; j++) {
     strata_cox_row_t r;
     memset(&r, 0, sizeof r);
-    st = uni_row(s, perm, x + j * s->n, &o, &d, &r);
+    st = uni_row(s, perm, xloc + j * s->n, &o, &d, &r);
     if (st) break;
-    pack(&r, buf + (j - lo) * ROWD);
+    pack(&r, buf + j * ROWD);
   }
   STRATA_CHECK(strata_agree(comm, st));
   STRATA_MALLOC(all, np * ROWD);
   STRATA_MALLOC(counts, size);
   STRATA_MALLOC(displs, size);
   for (int r = 0; r < size; r++) {
-    int64_t a = np * r / size, b = np * (r + 1) / size;
-    counts[r] = (int)((b - a) * ROWD);
-    displs[r] = (int)(a * ROWD);
+    counts[r] = (int)(blk[2 * r + 1] * ROWD);
+    displs[r] = (int)(blk[2 * r] * ROWD);
   }
   STRATA_MPI_CHECK(MPI_Allgatherv(buf, counts[rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, comm));
   STRATA_MALLOC(p, np);
@@ -557,7 +571,18 @@ int strata_cox_univariable(MPI_Comm comm, const strata_surv_t *s, int64_t np, co
   for (int64_t j = 0; j < np; j++) rows[j].q_bh = q[j];
 cleanup:
   coxdata_free(&d);
-  free(perm); free(buf); free(all); free(counts); free(displs); free(p); free(q);
+  free(perm); free(blk); free(buf); free(all); free(counts); free(displs); free(p); free(q);
+  return st;
+}
+
+int strata_cox_univariable(MPI_Comm comm, const strata_surv_t *s, int64_t np, const double *x,
+                           const strata_cox_opts_t *opts, strata_cox_row_t *rows) {
+  int st = STRATA_OK, rank = 0, size = 1;
+  STRATA_MPI_CHECK(MPI_Comm_rank(comm, &rank));
+  STRATA_MPI_CHECK(MPI_Comm_size(comm, &size));
+  int64_t lo = np * rank / size, hi = np * (rank + 1) / size;
+  STRATA_CHECK(strata_cox_univariable_block(comm, s, np, lo, hi - lo, x + lo * (s ? s->n : 0), opts, rows));
+cleanup:
   return st;
 }
 

@@ -67,7 +67,7 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
     view = os.path.join(tmp, name + ".view.tsv")
     with open(samples, "w") as s, open(view, "w") as v:
         s.write("sample\tpatient\ttime\tevent\t" + "\t".join(preds) + ("\tz1" if zcol else "") + "\n")
-        v.write("sample\tf1\n")
+        v.write("sample\tage\tads\n")
         for i, r in enumerate(data):
             t, e = r[0], r[1]
             if censor_all:
@@ -87,14 +87,14 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
                     if zcol:
                         vv.append(zcol["P%d_%s" % (i, tag)])
                     s.write("P%d_%s\tP%d\t%s\t%s\t%s\n" % (i, tag, i, t, e, "\t".join(vv)))
-                    v.write("P%d_%s\t%d\n" % (i, tag, i))
+                    v.write("P%d_%s\t%s\t%s\n" % (i, tag, vv[preds.index("age")], vv[preds.index("ads")]))
             else:
                 vals = vals + ([zcol["P%d_a" % i]] if zcol else [])
                 s.write("P%d_a\tP%d\t%s\t%s\t%s\n" % (i, i, t, e, "\t".join(vals)))
-                v.write("P%d_a\t%d\n" % (i, i))
+                v.write("P%d_a\t%s\t%s\n" % (i, vals[preds.index("age")], vals[preds.index("ads")]))
         for j, r in enumerate(extra):
             s.write("X%d_a\tX%d\t%s\t%s\t%s\n" % (j, j, r[0], r[1], "\t".join(["1"] * (len(preds) + (1 if zcol else 0)))))
-            v.write("X%d_a\t%d\n" % (j, j))
+            v.write("X%d_a\t1\t1\n" % j)
     h5 = os.path.join(tmp, name + ".h5mu")
     p = subprocess.run([BIN, "import", "-o", h5, "-s", samples, "--view", "x=" + view],
                        capture_output=True, text=True)
@@ -157,6 +157,25 @@ for g, rg in (("low", "0"), ("high", "1")):
         for col in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"):
             check(same(num(r[col]), ref["%s.%s.%d" % (k, col, i + 1)], 1e-10),
                   "km %s row %d %s: %s vs %r" % (g, i, col, r[col], ref["%s.%s.%d" % (k, col, i + 1)]))
+
+# the features of a view as predictors (each rank reads and fits its block of features)
+p = run("outcome", h5, "--view", "x", "--time", "time", "--event", "event", "-o", out + "_v")
+check(p.returncode == 0, "--view exit %d %s" % (p.returncode, p.stderr))
+vrows = {}
+with open(out + "_v.univariable.tsv") as f:
+    vc = f.readline().rstrip("\n").split("\t")
+    for line in f:
+        r = dict(zip(vc, line.rstrip("\n").split("\t")))
+        vrows[r["predictor"]] = r
+check(sorted(vrows) == ["x:ads", "x:age"], "view rows %s" % sorted(vrows))
+for pname in ("age", "ads"):
+    r, k = vrows.get("x:" + pname, {}), "acc.efron.uni." + pname
+    check(r.get("n") == "%d" % ref[k + ".n"], "view %s n %s" % (pname, r.get("n")))
+    for col in ("coef", "se", "lr", "score"):
+        check(same(num(r.get(col, "NA")), ref[k + "." + col], 1e-6), "view %s %s: %s vs R %r" % (pname, col, r.get(col), ref[k + "." + col]))
+pl = sorted(num(vrows[k]["p_lr"]) for k in vrows)
+check(same(num(vrows["x:age"]["q_bh"]), min(1.0, min(2 * pl[0], pl[1]) if num(vrows["x:age"]["p_lr"]) == pl[0] else pl[1]), 1e-12),
+      "view q_bh over the table")
 
 # the max rule on the two-region patients differs from mean: it must be recorded and used
 p = run("outcome", h5, "--obs", "age", "--time", "time", "--event", "event", "--patient-rule", "max",
