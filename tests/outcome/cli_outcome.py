@@ -8,6 +8,7 @@ chi-square to 1e-8 (survdiff).  Error paths: negative time (exit 2 naming the ro
 censored (exit 2), unknown column (exit 2), no predictors (exit 1)."""
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,8 @@ preds = head[5:]
 tmp = tempfile.mkdtemp(prefix="strata_outcome_")
 
 
-def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None):
+def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None, bad_event_row=None,
+                 split_time_row=None):
     """samples table + a one-feature view; patient i has regions P<i>_a (and P<i>_b for odd i).
     zcol: {sample: value} written as one more obs column z1."""
     samples = os.path.join(tmp, name + ".samples.tsv")
@@ -74,6 +76,8 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
                 e = "0"
             if neg_row is not None and i == neg_row:
                 t = "-3"
+            if bad_event_row is not None and i == bad_event_row:
+                e = "2"
             vals = r[5:]
             if i % 2 == 1:
                 # two regions, values x - d and x + d: their mean is x
@@ -86,7 +90,8 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
                             vv.append(repr(float(x) + sgn * 0.25))
                     if zcol:
                         vv.append(zcol["P%d_%s" % (i, tag)])
-                    s.write("P%d_%s\tP%d\t%s\t%s\t%s\n" % (i, tag, i, t, e, "\t".join(vv)))
+                    tt = t if not (split_time_row == i and tag == "b") else str(float(t) + 1)
+                    s.write("P%d_%s\tP%d\t%s\t%s\t%s\n" % (i, tag, i, tt, e, "\t".join(vv)))
                     v.write("P%d_%s\t%s\t%s\n" % (i, tag, vv[preds.index("age")], vv[preds.index("ads")]))
             else:
                 vals = vals + ([zcol["P%d_a" % i]] if zcol else [])
@@ -215,10 +220,19 @@ check(not os.path.exists(out + "_neg.univariable.tsv"), "no output after an erro
 cens = write_cohort("cens", data, censor_all=True)
 p = run("outcome", cens, "--obs", "age", "--time", "time", "--event", "event", "-o", out + "_cens")
 check(p.returncode == 2 and "censored" in p.stderr, "all censored: exit %d, %s" % (p.returncode, p.stderr))
+bev = write_cohort("bev", data, bad_event_row=6)
+p = run("outcome", bev, "--obs", "age", "--time", "time", "--event", "event", "-o", out + "_bev")
+check(p.returncode == 2 and "P6_a" in p.stderr and "0 or 1" in p.stderr, "event 2: exit %d, %s" % (p.returncode, p.stderr))
+spl = write_cohort("spl", data, split_time_row=7)
+p = run("outcome", spl, "--obs", "age", "--time", "time", "--event", "event", "-o", out + "_spl")
+check(p.returncode == 2 and "P7" in p.stderr and "survival times" in p.stderr,
+      "regions of one patient disagree on the time: exit %d, %s" % (p.returncode, p.stderr))
 p = run("outcome", h5, "--obs", "nosuch", "--time", "time", "--event", "event", "-o", out + "_x")
 check(p.returncode == 2 and "nosuch" in p.stderr, "unknown column: exit %d, %s" % (p.returncode, p.stderr))
 p = run("outcome", h5, "--time", "time", "--event", "event", "-o", out + "_x")
 check(p.returncode == 1, "no predictors: exit %d" % p.returncode)
 
+if not fails:
+    shutil.rmtree(tmp, ignore_errors=True)
 print("%s: %d checks, %d failure(s)" % (os.path.basename(__file__), checks, fails))
 sys.exit(1 if fails else 0)
