@@ -43,7 +43,7 @@ done
 export PKG_CONFIG_PATH=$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 if mpicc -o "$work/pc_shared" "$src/pca_demo.c" $(pkg-config --cflags --libs strata) -lm -Wl,-rpath,"$libdir" 2>"$work/log1"; then
   run "pkg-config shared" "$work/pc_shared"
-  if ldd "$work/pc_shared" | grep -q "libstrata.so"; then :; else echo "install: pkg-config shared did not link libstrata.so"; fail=1; fi
+  if grep -q "libstrata.so" <<<"$(ldd "$work/pc_shared")"; then :; else echo "install: pkg-config shared did not link libstrata.so"; fail=1; fi
 else
   echo "install: pkg-config shared build FAILED"; cat "$work/log1"; fail=1
 fi
@@ -51,7 +51,7 @@ if mpicc -o "$work/pc_static" "$src/pca_demo.c" $(pkg-config --cflags strata) "$
      $(pkg-config --libs $(pkg-config --print-requires-private strata)) $(pkg-config --variable=static_libs strata) \
      $(pkg-config --libs-only-l ompi-c) 2>"$work/log2"; then
   run "pkg-config static" "$work/pc_static"
-  if ldd "$work/pc_static" | grep -q "libstrata.so"; then echo "install: pkg-config static linked libstrata.so"; fail=1; fi
+  if grep -q "libstrata.so" <<<"$(ldd "$work/pc_static")"; then echo "install: pkg-config static linked libstrata.so"; fail=1; fi
 else
   echo "install: pkg-config static build FAILED"; cat "$work/log2"; fail=1
 fi

@@ -95,7 +95,7 @@ done <<< "$pairs"
 
 # the issue's own case: --grid 99999999999x1 no longer wraps to 1215752191
 err=$("$bin" simulate -o s.h5mu --grid 99999999999x1 2>&1); rc=$?
-[ $rc -eq 1 ] && printf '%s' "$err" | grep -q -- "--grid (before 'x') must be between 1 and 1, got '99999999999'" ||
+[ $rc -eq 1 ] && grep -q -- "--grid (before 'x') must be between 1 and 1, got '99999999999'" <<<""$err"" ||
   no "--grid 99999999999x1: $rc $err"
 [ -z "$(ls)" ] || no "--grid: files left: $(ls)"
 # --views NAME:LIK:FEATURES: the count is an integer option too

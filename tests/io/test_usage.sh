@@ -10,25 +10,25 @@ out=$("$bin" 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] || no "strata alone: exit $rc"
 cmds=$(printf '%s\n' "$out" | awk '/^Commands:/{on=1; next} on && /^  [a-z]/{print $1} on && /^$/{exit}' | grep -v '^help$')
 for c in import check info; do
-  printf '%s\n' "$cmds" | grep -qx "$c" || no "'$c' not listed by strata"
+  grep -qx "$c" <<<""$cmds"" || no "'$c' not listed by strata"
 done
 n=0
 for c in $cmds; do
   n=$((n + 1))
   err=$("$bin" "$c" 2>&1 >/dev/null); rc=$?
   [ $rc -eq 1 ] || no "strata $c: exit $rc (want 1)"
-  printf '%s' "$err" | grep -q "^Usage: strata $c" || no "strata $c: no 'Usage: strata $c' on stderr"
+  grep -q "^Usage: strata $c" <<<"$err" || no "strata $c: no 'Usage: strata $c' on stderr"
   so=$("$bin" "$c" --help 2>/dev/null); rc=$?
   [ $rc -eq 0 ] || no "strata $c --help: exit $rc"
-  printf '%s' "$so" | grep -q "^Usage: strata $c" || no "strata $c --help: no Usage on stdout"
+  grep -q "^Usage: strata $c" <<<"$so" || no "strata $c --help: no Usage on stdout"
 done
 so=$("$bin" help import 2>/dev/null); rc=$?
-[ $rc -eq 0 ] && printf '%s' "$so" | grep -q "^Usage: strata import" || no "strata help import"
+[ $rc -eq 0 ] && grep -q "^Usage: strata import" <<<"$so" || no "strata help import"
 [ "$n" -ge 3 ] || no "only $n commands found"
 # a misuse of an io command: exit 1 with a hint
 err=$("$bin" import -o x.h5mu 2>&1); rc=$?
-[ $rc -eq 1 ] && printf '%s' "$err" | grep -q "Try 'strata import --help'" || no "import misuse: $rc $err"
+[ $rc -eq 1 ] && grep -q "Try 'strata import --help'" <<<"$err" || no "import misuse: $rc $err"
 err=$("$bin" check a.h5mu b.h5mu 2>&1); rc=$?
-[ $rc -eq 1 ] && printf '%s' "$err" | grep -q "expected one cohort file" || no "check with two files: $rc"
+[ $rc -eq 1 ] && grep -q "expected one cohort file" <<<"$err" || no "check with two files: $rc"
 echo "$n commands, $fail failures"
 [ $fail -eq 0 ]
