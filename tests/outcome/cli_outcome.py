@@ -68,7 +68,7 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
     samples = os.path.join(tmp, name + ".samples.tsv")
     view = os.path.join(tmp, name + ".view.tsv")
     with open(samples, "w") as s, open(view, "w") as v:
-        s.write("sample\tpatient\ttime\tevent\t" + "\t".join(preds) + ("\tz1" if zcol else "") + "\n")
+        s.write("sample\tpatient\ttime\tevent\tstratum\t" + "\t".join(preds) + ("\tz1" if zcol else "") + "\n")
         v.write("sample\tage\tads\n")
         for i, r in enumerate(data):
             t, e = r[0], r[1]
@@ -91,14 +91,14 @@ def write_cohort(name, data, extra=(), neg_row=None, censor_all=False, zcol=None
                     if zcol:
                         vv.append(zcol["P%d_%s" % (i, tag)])
                     tt = t if not (split_time_row == i and tag == "b") else str(float(t) + 1)
-                    s.write("P%d_%s\tP%d\t%s\t%s\t%s\n" % (i, tag, i, tt, e, "\t".join(vv)))
+                    s.write("P%d_%s\tP%d\t%s\t%s\t%s\t%s\n" % (i, tag, i, tt, e, r[2], "\t".join(vv)))
                     v.write("P%d_%s\t%s\t%s\n" % (i, tag, vv[preds.index("age")], vv[preds.index("ads")]))
             else:
                 vals = vals + ([zcol["P%d_a" % i]] if zcol else [])
-                s.write("P%d_a\tP%d\t%s\t%s\t%s\n" % (i, i, t, e, "\t".join(vals)))
+                s.write("P%d_a\tP%d\t%s\t%s\t%s\t%s\n" % (i, i, t, e, r[2], "\t".join(vals)))
                 v.write("P%d_a\t%s\t%s\n" % (i, vals[preds.index("age")], vals[preds.index("ads")]))
         for j, r in enumerate(extra):
-            s.write("X%d_a\tX%d\t%s\t%s\t%s\n" % (j, j, r[0], r[1], "\t".join(["1"] * (len(preds) + (1 if zcol else 0)))))
+            s.write("X%d_a\tX%d\t%s\t%s\t0\t%s\n" % (j, j, r[0], r[1], "\t".join(["1"] * (len(preds) + (1 if zcol else 0)))))
             v.write("X%d_a\t1\t1\n" % j)
     h5 = os.path.join(tmp, name + ".h5mu")
     p = subprocess.run([BIN, "import", "-o", h5, "-s", samples, "--view", "x=" + view],
@@ -162,6 +162,16 @@ for g, rg in (("low", "0"), ("high", "1")):
         for col in ("time", "n_risk", "n_event", "n_censor", "surv", "std_err", "lower", "upper"):
             check(same(num(r[col]), ref["%s.%s.%d" % (k, col, i + 1)], 1e-10),
                   "km %s row %d %s: %s vs %r" % (g, i, col, r[col], ref["%s.%s.%d" % (k, col, i + 1)]))
+
+# stratified by gender: C-index and log-rank of the median split of age within strata
+p = run("outcome", h5, "--obs", "age", "--time", "time", "--event", "event", "--strata", "stratum",
+        "-o", out + "_s")
+check(p.returncode == 0, "--strata exit %d %s" % (p.returncode, p.stderr))
+ss = dict(l.rstrip("\n").split("\t") for l in open(out + "_s.summary.tsv"))
+check(float(ss["c_index"]) == ref["acc.conc_strata.c"], "stratified C %s vs R %r" % (ss["c_index"], ref["acc.conc_strata.c"]))
+check(same(float(ss["logrank_chisq"]), ref["acc.logrank.g2_strata.chisq"], 1e-8),
+      "stratified log-rank %s vs R %r" % (ss["logrank_chisq"], ref["acc.logrank.g2_strata.chisq"]))
+check(ss["strata_levels"] == "2", "strata levels %s" % ss["strata_levels"])
 
 # the features of a view as predictors (each rank reads and fits its block of features)
 p = run("outcome", h5, "--view", "x", "--time", "time", "--event", "event", "-o", out + "_v")
