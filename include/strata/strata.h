@@ -1,10 +1,10 @@
 /* The umbrella header of libstrata: everything a program that links the library can call.
  *   base (mpi/):        error, util, grid, rng, state (solver state), events (progress hook)
  *   partition/:         partition, dmat
- *   solvers/:           svd, factor, nmf, ith
+ *   solvers/:           svd, factor, nmf, ith, outcome
  *   simulate/:          simulate
  *   io/ (with io):      cohort, import, mutations, checkpoint, h5util, h5mu_results, pca_results,
- *                       nmf_results, ith_results, mofa2, simulate_io
+ *                       nmf_results, ith_results, outcome_results, mofa2, simulate_io
  *   monitor/ (with io): monitor, monitor_view
  * strata/version.h says whether this build has io (STRATA_HAVE_IO).  Every header is also
  * usable alone. */
@@ -27,6 +27,7 @@
 #include "strata/factor.h"
 #include "strata/nmf.h"
 #include "strata/ith.h"
+#include "strata/outcome.h"
 #include "strata/simulate.h"
 
 #if STRATA_HAVE_IO
@@ -39,6 +40,7 @@
 #include "strata/pca_results.h"
 #include "strata/nmf_results.h"
 #include "strata/ith_results.h"
+#include "strata/outcome_results.h"
 #include "strata/mofa2.h"
 #include "strata/simulate_io.h"
 #include "strata/monitor.h"
