@@ -58,7 +58,8 @@ const strata_cmd_t strata_cmd_outcome = {
     "  --max-iter N            Newton-Raphson iterations (default 20; converged when the\n"
     "                          relative change of the log partial likelihood is <= 1e-9)\n"
     "  --multivariable LIST    predictors of the multivariable model: comma list, 'all' or\n"
-    "                          'none' (default: all when there are at most 20 predictors);\n"
+    "                          'none' (default: all when there are at most 20 predictors;\n"
+    "                          'all' leaves out those flagged constant, no_events or infinite);\n"
     "                          patients missing any of them are left out of it\n"
     "  --score NAME            the risk score for the C-index (apparent: on the patients the\n"
     "                          model was fitted to), Kaplan-Meier and log-rank: a\n"
@@ -511,7 +512,9 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   STRATA_CALLOC(msel, npred);
   if (a.multi ? strcmp(a.multi, "all") == 0 : npred <= 20) {
     for (int64_t j = 0; j < npred; j++)
-      if (rows[j].flag != STRATA_COX_CONSTANT && rows[j].flag != STRATA_COX_NO_EVENTS) msel[nm++] = (int)j;
+      if (rows[j].flag != STRATA_COX_CONSTANT && rows[j].flag != STRATA_COX_NO_EVENTS &&
+          rows[j].flag != STRATA_COX_INFINITE)
+        msel[nm++] = (int)j;
   } else if (a.multi && strcmp(a.multi, "none") != 0) {
     free(list);
     list = strdup(a.multi);
@@ -680,6 +683,20 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
                  strata_outcome_flag_name(r->flag));
         }
         free(ord);
+      }
+      /* say which estimates are not finite numbers, not only in the flag column */
+      for (int fl = STRATA_COX_CONSTANT; fl <= STRATA_COX_NOT_CONVERGED; fl++) {
+        int64_t cnt = 0;
+        for (int64_t j = 0; j < npred; j++) cnt += rows[j].flag == fl;
+        if (!cnt) continue;
+        fprintf(stderr, "strata outcome: warning: %lld predictor(s) flagged %s (%s):", (long long)cnt,
+                strata_outcome_flag_name(fl),
+                fl == STRATA_COX_INFINITE ? "they separate the events; the hazard ratio is not finite"
+                : fl == STRATA_COX_NOT_CONVERGED ? "raise --max-iter"
+                : "no estimate, NA");
+        for (int64_t j = 0, shown = 0; j < npred && shown < 5; j++)
+          if (rows[j].flag == fl) { fprintf(stderr, " %s", names[j]); shown++; }
+        fprintf(stderr, "%s\n", cnt > 5 ? " ..." : "");
       }
       if (fitted)
         printf("\nmultivariable: %d predictors, %lld patients, LR %.4g (df %d, p %.3g)%s%s\n", nm,
