@@ -25,7 +25,14 @@ const char strata_cli_common_help[] =
     "  --monitor-file F       write the actual endpoint to F (for 'strata monitor --file F';\n"
     "                         default strata-monitor[.SLURM_JOB_ID].endpoint)\n"
     "  --monitor-curve DIR    encrypt progress with CURVE keys from DIR\n"
-    "  --events-jsonl F       also append every progress event to F as JSON lines\n";
+    "  --events-jsonl F       also append every progress event to F as JSON lines\n"
+    "\nFiles: before any work every output (results, checkpoint, TSV prefixes, --events-jsonl,\n"
+    "--monitor-file) is compared with every input and every other output by file identity\n"
+    "(symlinks and hard links count): a match is exit 1 naming both, nothing written (--resume F\n"
+    "--checkpoint F is allowed).  A missing or unwritable output directory is exit 3 at start-up.\n"
+    "Outputs are written as <output>.tmp.<pid> and renamed at the end; temporaries of killed runs\n"
+    "on the same outputs (pid not running on this host) are removed.  A full disk is exit 3 with\n"
+    "no file left.\n";
 
 int strata_cli_usage(const char *fmt, ...) {
   char msg[512];

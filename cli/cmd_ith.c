@@ -358,6 +358,18 @@ static int run(strata_cli_t *cli, int argc, char **argv) {
   double *lat = NULL;
   char *meta = NULL;
   STRATA_CHECK(parse_args(argc, argv, &a));
+  strata_cli_input(cli, "--maf", a.spec.table);
+  strata_cli_input(cli, "--clin", a.spec.samples);
+  strata_cli_input(cli, "--ccf", a.spec.ccf);
+  strata_cli_input(cli, "--seg", a.seg);
+  strata_cli_input(cli, "--latent", a.latent);
+  strata_cli_input(cli, "--cohort", a.cohort);
+  strata_cli_output_suffix(cli, "-o", a.prefix, ".region.tsv");
+  strata_cli_output_suffix(cli, "-o", a.prefix, ".pair.tsv");
+  strata_cli_output_suffix(cli, "-o", a.prefix, ".patient.tsv");
+  strata_cli_output(cli, "--results", a.results);
+  strata_cli_output(cli, "--store", a.store); /* changed in place: never one of the inputs */
+  STRATA_CHECK(strata_cli_start(cli));
 
   double t0 = strata_wtime();
   if (a.cohort)

@@ -8,3 +8,8 @@ strata_script_test(safety_full_disk NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}
 foreach(np 1 2 4)
   set_tests_properties(safety_full_disk_np${np} PROPERTIES SKIP_RETURN_CODE 77)
 endforeach()
+# temporaries left by killed runs (SIGKILL) are removed by the next run on the same output, and
+# nothing else is (live pids, other names, inputs)
+strata_script_test(safety_stale_tmp NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}/stale_tmp.sh)
+# SIGTERM to mpirun while factor iterates: checkpoint, exit 6, resumable
+strata_script_test(safety_sigterm NPROCS 1 2 4 COMMAND bash ${STRATA_AREA_DIR}/sigterm.sh)
