@@ -216,7 +216,7 @@ if rc == 0:
 # 4. the input is untouched; errors
 check(hashlib.md5(open(coh, "rb").read()).hexdigest() == md5_before, "input cohort unchanged")
 rc, so, se = strata("pca", coh, "-o", coh)
-check(rc == 1 and "never overwritten" in se, "output == input: exit %d %s" % (rc, se))
+check(rc == 1 and "is the input COHORT" in se and "never writes over its inputs" in se, "output == input: exit %d %s" % (rc, se))
 rc, so, se = strata("pca", coh, "-o", os.path.join(tmp, "x.h5mu"), "--views", "protein")
 check(rc == 2 and "no view 'protein'" in se and se.count("strata pca:") == 1, "unknown view: exit %d %s" % (rc, se))
 rc, so, se = strata("pca", coh, "-o", os.path.join(tmp, "x.h5mu"), "-k", 41, "--views", "rna")
