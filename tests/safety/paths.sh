@@ -54,9 +54,10 @@ refuse "check --events-jsonl COHORT" c.h5mu c.h5mu check c.h5mu --events-jsonl c
 refuse "info --events-jsonl COHORT" hard.h5mu c.h5mu info c.h5mu --events-jsonl hard.h5mu
 if "$S" ith --help > /dev/null 2>&1 && grep -q strata_cli_start "$STRATA_SRC/cli/cmd_ith.c"; then
   printf 'Hugo_Symbol\n' > m.maf
+  ln -s m.maf p.patient.tsv
   before=$(ls -A | sort)
   refuse "ith --results the MAF" m.maf m.maf ith --maf m.maf --results m.maf
-  refuse "ith -o PREFIX.patient.tsv is the MAF" p.patient.tsv m.maf ith --maf m.maf -o p 2> /dev/null
+  refuse "ith -o PREFIX (PREFIX.patient.tsv a symlink to the MAF)" p.patient.tsv m.maf ith --maf m.maf -o p
 fi
 
 # a missing output directory: exit 3 before any work, naming the directory
