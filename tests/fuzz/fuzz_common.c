@@ -77,7 +77,9 @@ void fuzz_init(void) {
   MPI_Comm_set_errhandler(MPI_COMM_SELF, MPI_ERRORS_RETURN);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* HDF5's own error stacks: the status says it */
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  /* STRATA_FUZZ_DIR (run.sh: a directory it removes even after a crash), else tmpfs */
+  const char *base = getenv("STRATA_FUZZ_DIR") ? getenv("STRATA_FUZZ_DIR")
+                     : access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
   snprintf(g_dir, sizeof g_dir, "%s/strata-fuzz.XXXXXX", base);
   if (!mkdtemp(g_dir)) {
     fprintf(stderr, "fuzz: cannot create a directory under %s: %s\n", base, strerror(errno));

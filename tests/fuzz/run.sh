@@ -21,7 +21,10 @@ exe="$build/fuzz_$h"
 seeds="$here/corpus/$h"
 [ -d "$seeds" ] || { echo "fuzz: no seed corpus $seeds" >&2; exit 3; }
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# the harness's files live on tmpfs when there is one, in a directory removed even after a crash
+shm=$(mktemp -d -p /dev/shm 2> /dev/null || mktemp -d)
+trap 'rm -rf "$tmp" "$shm"' EXIT
+export STRATA_FUZZ_DIR=$shm
 corpus=${4:-$tmp/corpus}
 mkdir -p "$corpus" "$build/artifacts"
 
