@@ -1,20 +1,14 @@
 /* strata simulate: write a synthetic TRACERx-shaped cohort (.h5mu) with its planted truth, and
- * optionally multi-region mutation tables with a planted clone tree.  Option parsing and the
- * orchestration of generation (solvers/simulate.c) and writing (io/h5mu_write.c for X,
- * io/simulate_truth.c for truth and mutations).  Every rank generates and writes a block of
- * rows of each view in slabs; values come from a counter-based RNG by (seed, view, element), so
- * the data are identical for any rank count. */
+ * optionally multi-region mutation tables with a planted clone tree.  Option parsing, then
+ * simulate (simulate/simulate.c: the cohort-level truth and the clone tree, identical on every
+ * rank) -> write (io/simulate_write.c: every rank generates and writes its rows of each view in
+ * slabs, rank 0 the truth and the mutation tables). */
 #include <getopt.h>
-#include <hdf5.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "strata/cohort.h"
-#include "strata/grid.h"
-#include "strata/h5util.h"
 #include "strata/simulate.h"
 #include "strata/simulate_io.h"
 #include "strata/util.h"
@@ -80,424 +74,117 @@ cleanup:
   return st;
 }
 
-static void free_names(char **s, int64_t n) {
-  if (!s) return;
-  for (int64_t i = 0; i < n; i++) free(s[i]);
-  free(s);
-}
+/* The generative model's functions, handed to the writers (io/ may not call simulate/). */
+static const strata_sim_model_t model = {
+    strata_sim_present, strata_sim_loadings, strata_sim_loadings_destroy, strata_sim_nstats,
+    strata_sim_rows,    strata_sim_r2,       strata_sim_patient_mutations, strata_sim_mutations_free};
 
-/* Names: patients P0001.., samples P0001-R1..; width grows with the patient count. */
-static int make_names(const strata_sim_t *s, char ***samples, char ***patients_of_sample,
-                      char ***patients) {
-  int st = STRATA_OK;
-  int width = 4;
-  for (int64_t p = s->par.npatients; p >= 10000; p /= 10) width++;
-  STRATA_CALLOC(*samples, s->nobs);
-  STRATA_CALLOC(*patients_of_sample, s->nobs);
-  STRATA_CALLOC(*patients, s->par.npatients);
-  for (int64_t p = 0; p < s->par.npatients; p++) {
-    char buf[64];
-    snprintf(buf, sizeof buf, "P%0*lld", width > 12 ? 12 : width, (long long)p + 1);
-    if (!((*patients)[p] = strdup(buf))) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-  }
-  for (int64_t i = 0; i < s->nobs; i++) {
-    char buf[96];
-    snprintf(buf, sizeof buf, "%s-R%d", (*patients)[s->patient[i]], s->region[i]);
-    if (!((*samples)[i] = strdup(buf)) || !((*patients_of_sample)[i] = strdup((*patients)[s->patient[i]])))
-      STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-  }
-cleanup:
-  return st;
-}
-
-/* Not collective: which samples have view v (obsmap, view row -> sample) and, on rank 0 (the
- * only one the writer reads them from), the feature ids. */
-static int view_rows(const strata_sim_t *s, int v, int names, uint32_t **obsmap,
-                     int64_t **rowsample, int64_t *nrows, char ***var) {
-  int st = STRATA_OK;
-  const strata_sim_view_t *vw = &s->par.views[v];
-  STRATA_CALLOC(*obsmap, s->nobs);
-  STRATA_MALLOC(*rowsample, s->nobs);
-  *nrows = 0;
-  for (int64_t i = 0; i < s->nobs; i++)
-    if (strata_sim_present(s, v, i)) {
-      (*rowsample)[*nrows] = i;
-      (*obsmap)[i] = (uint32_t)++*nrows;
-    }
-  if (names) {
-    STRATA_CALLOC(*var, vw->nvar);
-    for (int64_t d = 0; d < vw->nvar; d++) {
-      char b[96];
-      snprintf(b, sizeof b, "%s_%lld", vw->name, (long long)d + 1);
-      if (!((*var)[d] = strdup(b))) STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-    }
-  }
-cleanup:
-  return st;
-}
-
-/* Collective: write view v's X in slabs of rows (each rank its block of the view's rows) and
- * return the planted R^2 from the per-row sums, added in global row order (so the numbers do
- * not depend on the rank count either). */
-static int write_view(strata_cli_t *cli, const strata_sim_t *s, strata_cohort_writer_t *w, int v,
-                      int dtype_bytes, int64_t slab_bytes, double *r2f, double *r2s,
-                      double *r2t, int64_t *bytes) {
-  int st = STRATA_OK, lst = STRATA_OK;
-  const strata_sim_view_t *vw = &s->par.views[v];
-  const int64_t D = vw->nvar;
-  const int ns = strata_sim_nstats(s);
-  uint32_t *obsmap = NULL;
-  int64_t *rowsample = NULL, nrows = 0;
-  char **var = NULL;
-  strata_sim_loadings_t *l = NULL;
-  double *buf = NULL, *stats = NULL, *allstats = NULL, *sums = NULL;
-  int *cnt = NULL, *dsp = NULL;
-  int vi = -1;
-  /* local preparation, agreed before the collective writer calls */
-  STRATA_CHECK(strata_agree(cli->comm, view_rows(s, v, cli->rank == 0, &obsmap, &rowsample, &nrows, &var)));
-  st = strata_cohort_writer_add_view(w, vw->name, obsmap, D, var, dtype_bytes,
-                                     vw->lik == STRATA_SIM_GAUSSIAN ? "gaussian" : "bernoulli", &vi);
-  free_names(var, var ? D : 0);
-  var = NULL;
-  if (st) goto cleanup;
-  {
-    int64_t r0, cnt_rows, maxrows = (nrows + cli->size - 1) / cli->size;
-    strata_block_range(nrows, cli->size, cli->rank, &r0, &cnt_rows);
-    int64_t slab = slab_bytes / (D * (int64_t)sizeof(double));
-    if (slab < 1) slab = 1;
-    if (slab > maxrows) slab = maxrows > 0 ? maxrows : 1;
-    int64_t nslabs = (maxrows + slab - 1) / slab;
-    lst = strata_sim_loadings(s, v, &l);
-    if (!lst && !(buf = malloc((size_t)(slab * D) * sizeof *buf)))
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__,
-                           "out of memory for a slab of %lld x %lld values", (long long)slab, (long long)D);
-    if (!lst && !(stats = calloc((size_t)(cnt_rows * ns) + 1, sizeof *stats)))
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-    if (!lst && nrows * ns > 0x7fffffff)
-      lst = strata_err_set(STRATA_ERR_INPUT, __FILE__, __LINE__, __func__,
-                           "simulate: %lld rows are too many for the R^2 gather", (long long)nrows);
-    st = strata_agree(cli->comm, lst);
-    if (st) goto cleanup;
-    char phase[96];
-    snprintf(phase, sizeof phase, "simulate %s", vw->name);
-    strata_ev_phase_begin(cli->ev, phase, nslabs);
-    for (int64_t t = 0; t < nslabs; t++) {
-      int64_t lo = t * slab, n = cnt_rows - lo;
-      if (n > slab) n = slab;
-      if (n < 0) n = 0;
-      double t0 = strata_wtime();
-      if (n > 0) strata_sim_rows(s, v, l, rowsample + r0 + lo, n, buf, stats + lo * ns);
-      double t1 = strata_wtime();
-      st = strata_cohort_writer_write_block(w, vi, r0 + lo, n, 0, n > 0 ? D : 0, buf);
-      if (st) goto cleanup;
-      /* one progress event per slab (collective): generation as compute, the write as I/O */
-      strata_ev_iteration(cli->ev, phase, t + 1, nslabs, NAN, NAN, t1 - t0, strata_wtime() - t1);
-    }
-    strata_ev_phase_end(cli->ev, phase);
-    *bytes = nrows * D * dtype_bytes;
-    /* per-row sums of every rank, then added in row order on every rank */
-    lst = STRATA_OK;
-    cnt = malloc((size_t)cli->size * sizeof *cnt);
-    dsp = malloc((size_t)cli->size * sizeof *dsp);
-    allstats = malloc((size_t)(nrows * ns + 1) * sizeof *allstats);
-    sums = calloc((size_t)ns, sizeof *sums);
-    if (!cnt || !dsp || !allstats || !sums)
-      lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-    st = strata_agree(cli->comm, lst);
-    if (st) goto cleanup;
-    for (int r = 0; r < cli->size; r++) {
-      int64_t a, b;
-      strata_block_range(nrows, cli->size, r, &a, &b);
-      cnt[r] = (int)(b * ns);
-      dsp[r] = (int)(a * ns);
-    }
-    int rc = MPI_Allgatherv(stats, (int)(cnt_rows * ns), MPI_DOUBLE, allstats, cnt, dsp, MPI_DOUBLE, cli->comm);
-    if (rc != MPI_SUCCESS)
-      lst = strata_err_set(STRATA_ERR_MPI, __FILE__, __LINE__, __func__, "mpi: gathering R^2 sums failed");
-    st = strata_agree(cli->comm, lst);
-    if (st) goto cleanup;
-    for (int64_t i = 0; i < nrows; i++)
-      for (int k = 0; k < ns; k++) sums[k] += allstats[i * ns + k];
-    strata_sim_r2(s, sums, r2f, r2s, r2t);
-  }
-cleanup:
-  free_names(var, var ? D : 0);
-  strata_sim_loadings_destroy(&l);
-  free(obsmap);
-  free(rowsample);
-  free(buf);
-  free(stats);
-  free(allstats);
-  free(sums);
-  free(cnt);
-  free(dsp);
-  return st;
-}
-
-/* uns/strata_truth: Z, per view W, V, Zv, noise precision or intercepts, active factors,
- * planted R^2; clones when mutations were simulated.  Written by rank 0 through the default
- * driver (strata_cohort_writer_rank0), which holds every array (the simulation is replicated):
- * no metadata is created through MPI-IO, whose collective flush hangs when one rank's write
- * fails on a full disk. */
 typedef struct {
-  const strata_sim_t *s;
-  const double *r2f, *r2s, *r2t;
-  const strata_sim_clones_t *clones;
-} truth_t;
-
-/* rows x cols float64 (1-D of rows when cols == 0), anndata's array encoding. */
-static int truth_matrix(hid_t loc, const char *name, int64_t rows, int64_t cols, const double *data) {
-  if (cols > 0) return strata_h5_write_matrix(loc, name, rows, cols, data, 0, 8);
-  return strata_h5_write_double(loc, name, rows, data);
-}
-
-static int write_truth(int64_t file, void *arg) {
-  int st = STRATA_OK;
-  const truth_t *t = arg;
-  const strata_sim_t *s = t->s;
-  const int K = s->par.K, Kv = s->par.Kv, M = s->par.nviews;
-  hid_t uns = H5I_INVALID_HID, tg = H5I_INVALID_HID, vg = H5I_INVALID_HID, cg = H5I_INVALID_HID;
-  double *tmp = NULL;
-  strata_sim_loadings_t *l = NULL;
-  uns = H5Gopen2((hid_t)file, "uns", H5P_DEFAULT);
-  if (uns < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open /uns");
-  STRATA_CHECK(strata_h5_group(uns, "strata_truth", "dict", "0.1.0", &tg));
-  STRATA_CHECK(strata_h5_attr_double(tg, "seed", (double)s->par.seed));
-  STRATA_CHECK(strata_h5_attr_double(tg, "patient_corr", s->par.patient_corr));
-  STRATA_CHECK(strata_h5_attr_double(tg, "active", s->par.active));
-  STRATA_CHECK(strata_h5_attr_double(tg, "density", s->par.density));
-  STRATA_CHECK(strata_h5_attr_double(tg, "noise", s->par.noise));
-  STRATA_CHECK(truth_matrix(tg, "Z", s->nobs, K, s->Z));
-  STRATA_CHECK(truth_matrix(tg, "r2_per_factor", M, K, t->r2f));
-  STRATA_CHECK(truth_matrix(tg, "r2_view_specific", M, Kv, t->r2s));
-  STRATA_CHECK(truth_matrix(tg, "r2_total", M, 0, t->r2t));
-  for (int v = 0; v < M; v++) {
-    const int64_t D = s->par.views[v].nvar;
-    int64_t n = D * (K > Kv ? K : Kv);
-    if (s->nobs * Kv > n) n = s->nobs * Kv;
-    STRATA_CHECK(strata_sim_loadings(s, v, &l));
-    STRATA_MALLOC(tmp, n + 1);
-    STRATA_CHECK(strata_h5_group(tg, s->par.views[v].name, "dict", "0.1.0", &vg));
-    STRATA_CHECK(strata_h5_attr_double(vg, "bernoulli", s->par.views[v].lik == STRATA_SIM_BERNOULLI));
-    /* W and V as D x K, features x factors (MOFA's and muon's varm layout) */
-    for (int64_t d = 0; d < D; d++)
-      for (int k = 0; k < K; k++) tmp[d * K + k] = l->W[(int64_t)k * D + d];
-    STRATA_CHECK(truth_matrix(vg, "W", D, K, tmp));
-    for (int64_t d = 0; d < D; d++)
-      for (int j = 0; j < Kv; j++) tmp[d * Kv + j] = l->V[(int64_t)j * D + d];
-    STRATA_CHECK(truth_matrix(vg, "V", D, Kv, tmp));
-    STRATA_CHECK(truth_matrix(vg, "Zv", s->nobs, Kv, l->Zv));
-    for (int k = 0; k < K; k++) tmp[k] = l->active[k];
-    STRATA_CHECK(truth_matrix(vg, "active", K, 0, tmp));
-    if (s->par.views[v].lik == STRATA_SIM_GAUSSIAN) {
-      for (int64_t d = 0; d < D; d++) tmp[d] = 1.0 / (l->sd[d] * l->sd[d]);
-      STRATA_CHECK(truth_matrix(vg, "noise_precision", D, 0, tmp));
-    } else {
-      STRATA_CHECK(truth_matrix(vg, "intercept", D, 0, l->bias));
-    }
-    H5Gclose(vg);
-    vg = H5I_INVALID_HID;
-    strata_sim_loadings_destroy(&l);
-    free(tmp);
-    tmp = NULL;
-  }
-  if (t->clones) {
-    const strata_sim_clones_t *c = t->clones;
-    STRATA_CHECK(strata_h5_group(tg, "clones", "dict", "0.1.0", &cg));
-    STRATA_CHECK(truth_matrix(cg, "ccf", s->nobs, c->maxc, c->ccf));
-    STRATA_MALLOC(tmp, s->par.npatients * c->maxc + 1);
-    for (int64_t k = 0; k < s->par.npatients * c->maxc; k++) tmp[k] = c->parent[k];
-    STRATA_CHECK(truth_matrix(cg, "parent", s->par.npatients, c->maxc, tmp));
-  }
-cleanup:
-  strata_sim_loadings_destroy(&l);
-  free(tmp);
-  if (cg >= 0) H5Gclose(cg);
-  if (vg >= 0) H5Gclose(vg);
-  if (tg >= 0) H5Gclose(tg);
-  if (uns >= 0) H5Gclose(uns);
-  return st;
-}
-
-/* Rank 0: the mutation tables, patient by patient (memory: one patient's mutations). */
-static int write_mutations(const strata_sim_t *s, const strata_sim_clones_t *c, char **samples,
-                           char **patients, int mean_mut, int depth, strata_mutwriter_t *mw) {
-  int st = STRATA_OK;
-  strata_sim_mutations_t m;
-  memset(&m, 0, sizeof m);
-  for (int64_t p = 0; p < s->par.npatients; p++) {
-    int64_t i0 = s->patient_first[p];
-    STRATA_CHECK(strata_sim_patient_mutations(s, c, p, mean_mut, depth, &m));
-    STRATA_CHECK(strata_mutwriter_patient(mw, patients[p], samples + i0, s->purity + i0,
-                                          c->nclust[p], c->parent + p * c->maxc,
-                                          c->ccf + i0 * c->maxc, c->maxc, &m));
-    strata_sim_mutations_free(&m);
-  }
-cleanup:
-  strata_sim_mutations_free(&m);
-  return st;
-}
-
-static int run(strata_cli_t *cli, int argc, char **argv) {
-  int st = STRATA_OK, lst = STRATA_OK, dtype_bytes = 4;
-  strata_sim_view_t views[MAX_VIEWS];
   strata_sim_params_t par;
-  const char *out = NULL, *views_arg = "rna:gaussian:2000,meth:gaussian:1000,mut:bernoulli:500";
-  const char *missing_arg = "0.1", *mut_prefix = NULL;
-  int64_t v64 = 0, mean_mut = 100, depth = 100, maxc = 5, slab_mb = 64;
-  strata_sim_t *s = NULL;
-  strata_sim_clones_t *clones = NULL;
-  strata_cohort_writer_t *w = NULL;
-  strata_mutwriter_t *mw = NULL;
-  char **samples = NULL, **pos = NULL, **patients = NULL;
-  double *r2f = NULL, *r2s = NULL, *r2t = NULL, *regcol = NULL;
-  memset(&par, 0, sizeof par);
-  par.seed = 1;
-  par.npatients = 100;
-  par.rmin = 1;
-  par.rmax = 7;
-  par.K = 10;
-  par.Kv = 2;
-  par.active = 0.7;
-  par.density = 0.5;
-  par.noise = 1.0;
-  par.patient_corr = 0.5;
+  strata_sim_view_t views[MAX_VIEWS];
+  strata_sim_write_opts_t wo;
+  const char *out, *views_arg, *missing_arg;
+  int64_t maxc;
+} sim_args_t;
+
+/* The options with their defaults (not collective; a bad value is a usage error). */
+static int parse_options(int argc, char **argv, sim_args_t *a) {
+  int st = STRATA_OK, c;
+  int64_t v64 = 0, lo = 0, hi = 0;
+#define OPT(name, c) {name, required_argument, NULL, c}
   static const struct option longopts[] = {
-      {"output", required_argument, NULL, 'o'},      {"patients", required_argument, NULL, 'P'},
-      {"regions", required_argument, NULL, 'r'},     {"views", required_argument, NULL, 'V'},
-      {"factors", required_argument, NULL, 'K'},     {"view-factors", required_argument, NULL, 'k'},
-      {"seed", required_argument, NULL, 's'},        {"missing", required_argument, NULL, 'm'},
-      {"dtype", required_argument, NULL, 't'},       {"active", required_argument, NULL, 'a'},
-      {"density", required_argument, NULL, 'd'},     {"noise", required_argument, NULL, 'n'},
-      {"patient-corr", required_argument, NULL, 'c'}, {"mutations", required_argument, NULL, 'M'},
-      {"mutations-per-patient", required_argument, NULL, 'u'},
-      {"depth", required_argument, NULL, 'D'},       {"clusters", required_argument, NULL, 'C'},
-      {"slab-mb", required_argument, NULL, 'S'},     {NULL, 0, NULL, 0}};
+      OPT("output", 'o'), OPT("patients", 'P'), OPT("regions", 'r'), OPT("views", 'V'),
+      OPT("factors", 'K'), OPT("view-factors", 'k'), OPT("seed", 's'), OPT("missing", 'm'),
+      OPT("dtype", 't'), OPT("active", 'a'), OPT("density", 'd'), OPT("noise", 'n'),
+      OPT("patient-corr", 'c'), OPT("mutations", 'M'), OPT("mutations-per-patient", 'u'),
+      OPT("depth", 'D'), OPT("clusters", 'C'), OPT("slab-mb", 'S'), {NULL, 0, NULL, 0}};
+#undef OPT
+  *a = (sim_args_t){
+      .par = {.seed = 1, .npatients = 100, .rmin = 1, .rmax = 7, .K = 10, .Kv = 2, .active = 0.7,
+              .density = 0.5, .noise = 1.0, .patient_corr = 0.5},
+      .wo = {.dtype_bytes = 4, .slab_bytes = (int64_t)64 << 20, .mean_mutations = 100, .mean_depth = 100},
+      .views_arg = "rna:gaussian:2000,meth:gaussian:1000,mut:bernoulli:500", .missing_arg = "0.1", .maxc = 5};
   opterr = 0; /* getopt would print on every rank: the message goes through main */
-  int c;
   while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
     switch (c) {
-    case 'o': out = optarg; break;
-    case 'P': STRATA_CHECK(strata_cli_int("--patients", optarg, 1, 100000000, &par.npatients)); break;
-    case 'r': {
-      int64_t a = 0, b = 0;
-      STRATA_CHECK(strata_cli_int_pair("--regions", optarg, '-', 1, 1000, 1, &a, &b));
-      if (b < a) STRATA_CHECK(strata_cli_usage("--regions wants MIN-MAX with MIN <= MAX, got '%s'", optarg));
-      par.rmin = (int)a;
-      par.rmax = (int)b;
+    case 'o': a->out = optarg; break;
+    case 'P': STRATA_CHECK(strata_cli_int("--patients", optarg, 1, 100000000, &a->par.npatients)); break;
+    case 'r':
+      STRATA_CHECK(strata_cli_int_pair("--regions", optarg, '-', 1, 1000, 1, &lo, &hi));
+      if (hi < lo) STRATA_CHECK(strata_cli_usage("--regions wants MIN-MAX with MIN <= MAX, got '%s'", optarg));
+      a->par.rmin = (int)lo;
+      a->par.rmax = (int)hi;
       break;
-    }
-    case 'V': views_arg = optarg; break;
-    case 'K': STRATA_CHECK(strata_cli_int("--factors", optarg, 1, 1000, &v64)); par.K = (int)v64; break;
-    case 'k': STRATA_CHECK(strata_cli_int("--view-factors", optarg, 0, 1000, &v64)); par.Kv = (int)v64; break;
-    case 's': STRATA_CHECK(strata_cli_int("--seed", optarg, 0, INT64_MAX, &v64)); par.seed = (uint64_t)v64; break;
-    case 'm': missing_arg = optarg; break;
+    case 'V': a->views_arg = optarg; break;
+    case 'K': STRATA_CHECK(strata_cli_int("--factors", optarg, 1, 1000, &v64)); a->par.K = (int)v64; break;
+    case 'k': STRATA_CHECK(strata_cli_int("--view-factors", optarg, 0, 1000, &v64)); a->par.Kv = (int)v64; break;
+    case 's': STRATA_CHECK(strata_cli_int("--seed", optarg, 0, INT64_MAX, &v64)); a->par.seed = (uint64_t)v64; break;
+    case 'm': a->missing_arg = optarg; break;
     case 't':
-      if (!strcmp(optarg, "float32")) dtype_bytes = 4;
-      else if (!strcmp(optarg, "float64")) dtype_bytes = 8;
+      if (!strcmp(optarg, "float32")) a->wo.dtype_bytes = 4;
+      else if (!strcmp(optarg, "float64")) a->wo.dtype_bytes = 8;
       else STRATA_CHECK(strata_cli_usage("--dtype wants float32 or float64, got '%s'", optarg));
       break;
-    case 'a': STRATA_CHECK(strata_cli_double("--active", optarg, 0.0, 1.0, &par.active)); break;
-    case 'd': STRATA_CHECK(strata_cli_double("--density", optarg, 1e-9, 1.0, &par.density)); break;
-    case 'n': STRATA_CHECK(strata_cli_double("--noise", optarg, 1e-6, 1e6, &par.noise)); break;
-    case 'c': STRATA_CHECK(strata_cli_double("--patient-corr", optarg, 0.0, 1.0, &par.patient_corr)); break;
-    case 'M': mut_prefix = optarg; break;
-    case 'u': STRATA_CHECK(strata_cli_int("--mutations-per-patient", optarg, 1, 10000000, &mean_mut)); break;
-    case 'D': STRATA_CHECK(strata_cli_int("--depth", optarg, 5, 100000, &depth)); break;
-    case 'C': STRATA_CHECK(strata_cli_int("--clusters", optarg, 2, 100, &maxc)); break;
-    case 'S': STRATA_CHECK(strata_cli_int("--slab-mb", optarg, 1, 1 << 20, &slab_mb)); break;
+    case 'a': STRATA_CHECK(strata_cli_double("--active", optarg, 0.0, 1.0, &a->par.active)); break;
+    case 'd': STRATA_CHECK(strata_cli_double("--density", optarg, 1e-9, 1.0, &a->par.density)); break;
+    case 'n': STRATA_CHECK(strata_cli_double("--noise", optarg, 1e-6, 1e6, &a->par.noise)); break;
+    case 'c': STRATA_CHECK(strata_cli_double("--patient-corr", optarg, 0.0, 1.0, &a->par.patient_corr)); break;
+    case 'M': a->wo.mut_prefix = optarg; break;
+    case 'u':
+      STRATA_CHECK(strata_cli_int("--mutations-per-patient", optarg, 1, 10000000, &v64));
+      a->wo.mean_mutations = (int)v64;
+      break;
+    case 'D': STRATA_CHECK(strata_cli_int("--depth", optarg, 5, 100000, &v64)); a->wo.mean_depth = (int)v64; break;
+    case 'C': STRATA_CHECK(strata_cli_int("--clusters", optarg, 2, 100, &a->maxc)); break;
+    case 'S': STRATA_CHECK(strata_cli_int("--slab-mb", optarg, 1, 1 << 20, &v64)); a->wo.slab_bytes = v64 << 20; break;
     default: STRATA_CHECK(strata_cli_usage("unknown option or missing value: '%s'", argv[optind - 1]));
     }
   }
   if (optind < argc) STRATA_CHECK(strata_cli_usage("unexpected argument '%s'", argv[optind]));
-  if (!out) STRATA_CHECK(strata_cli_usage("-o/--output is required"));
-  strata_cli_output(cli, "-o", out);
-  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".maf.tsv");
-  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".ccf.tsv");
-  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".clin.tsv");
-  strata_cli_output_suffix(cli, "--mutations", mut_prefix, ".clones.tsv");
+  if (!a->out) STRATA_CHECK(strata_cli_usage("-o/--output is required"));
+cleanup:
+  return st;
+}
+
+static int run(strata_cli_t *cli, int argc, char **argv) {
+  static const char *const mut_suffix[] = {".maf.tsv", ".ccf.tsv", ".clin.tsv", ".clones.tsv"};
+  int st = STRATA_OK, lst = STRATA_OK;
+  sim_args_t a;
+  strata_sim_t *s = NULL;
+  strata_sim_clones_t *clones = NULL;
+  double r2t[MAX_VIEWS];
+  const strata_sim_view_t *views = a.views;
+  const char *mut = NULL;
+  int64_t total_bytes = 0;
+  STRATA_CHECK(parse_options(argc, argv, &a));
+  mut = a.wo.mut_prefix;
+  strata_cli_output(cli, "-o", a.out);
+  for (int k = 0; k < 4; k++) strata_cli_output_suffix(cli, "--mutations", mut, mut_suffix[k]);
   STRATA_CHECK(strata_cli_start(cli));
-  STRATA_CHECK(parse_views(views_arg, views, &par.nviews));
-  STRATA_CHECK(parse_missing(missing_arg, views, par.nviews));
-  par.views = views;
+  STRATA_CHECK(parse_views(a.views_arg, a.views, &a.par.nviews));
+  STRATA_CHECK(parse_missing(a.missing_arg, a.views, a.par.nviews));
+  a.par.views = a.views;
 
   double t0 = strata_wtime();
   /* everything below the options is deterministic and identical on every rank */
-  lst = strata_sim_create(&par, &s);
-  if (!lst) lst = make_names(s, &samples, &pos, &patients);
-  if (!lst && mut_prefix) lst = strata_sim_clones(s, (int)maxc, &clones);
-  if (!lst && (!(r2f = calloc((size_t)par.nviews * par.K, sizeof *r2f)) ||
-               !(r2s = calloc((size_t)par.nviews * par.Kv + 1, sizeof *r2s)) ||
-               !(r2t = calloc((size_t)par.nviews, sizeof *r2t)) ||
-               !(regcol = malloc((size_t)s->nobs * sizeof *regcol))))
-    lst = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+  lst = strata_sim_create(&a.par, &s);
+  if (!lst && mut) lst = strata_sim_clones(s, (int)a.maxc, &clones);
   STRATA_CHECK(strata_agree(cli->comm, lst));
-  for (int64_t i = 0; i < s->nobs; i++) regcol[i] = s->region[i];
-  {
-    strata_column_t cols[2];
-    memset(cols, 0, sizeof cols);
-    cols[0].name = "region";
-    cols[0].is_numeric = 1;
-    cols[0].num = regcol;
-    cols[1].name = "purity";
-    cols[1].is_numeric = 1;
-    cols[1].num = s->purity;
-    STRATA_CHECK(strata_cohort_writer_create(cli->comm, out, s->nobs, samples, pos, 2, cols, &w));
-  }
-  int64_t total_bytes = 0;
-  for (int v = 0; v < par.nviews; v++) {
-    int64_t b = 0;
-    double tv = strata_wtime();
-    STRATA_CHECK(write_view(cli, s, w, v, dtype_bytes, slab_mb << 20, r2f + v * par.K,
-                            r2s + v * par.Kv, r2t + v, &b));
-    total_bytes += b;
-    strata_log(cli->comm, 2, "simulate: view %s: %.3f GB in %.2f s\n", views[v].name, b / 1e9,
-               strata_wtime() - tv);
-  }
-  {
-    truth_t truth = {s, r2f, r2s, r2t, clones};
-    STRATA_CHECK(strata_cohort_writer_rank0(w, write_truth, &truth));
-  }
-  if (mut_prefix) {
-    lst = STRATA_OK;
-    if (cli->rank == 0) {
-      lst = strata_mutwriter_open(mut_prefix, &mw);
-      if (!lst) lst = write_mutations(s, clones, samples, patients, (int)mean_mut, (int)depth, mw);
-    }
-    STRATA_CHECK(strata_agree(cli->comm, lst));
-  }
-  STRATA_CHECK(strata_cohort_writer_commit(&w));
-  if (mw) {
-    lst = strata_mutwriter_commit(&mw);
-  }
-  STRATA_CHECK(strata_agree(cli->comm, lst));
+  STRATA_CHECK(strata_sim_write(cli->comm, cli->ev, a.out, s, clones, &model, &a.wo, r2t, &total_bytes));
   double dt = strata_wtime() - t0;
   if (cli->rank == 0 && cli->verbosity >= 1) {
     printf("wrote %s: %lld samples, %lld patients, %d views, %.3f GB of X in %.2f s (%.3f GB/s)\n",
-           out, (long long)s->nobs, (long long)s->par.npatients, par.nviews, total_bytes / 1e9, dt,
+           a.out, (long long)s->nobs, (long long)s->par.npatients, a.par.nviews, total_bytes / 1e9, dt,
            dt > 0 ? total_bytes / 1e9 / dt : 0.0);
-    for (int v = 0; v < par.nviews; v++)
+    for (int v = 0; v < a.par.nviews; v++)
       printf("  %-12s %-9s %7lld features  planted R2 total %.3f\n", views[v].name,
              views[v].lik == STRATA_SIM_GAUSSIAN ? "gaussian" : "bernoulli",
              (long long)views[v].nvar, r2t[v]);
-    if (mut_prefix)
-      printf("  mutations: %s.maf.tsv %s.ccf.tsv %s.clin.tsv %s.clones.tsv\n", mut_prefix,
-             mut_prefix, mut_prefix, mut_prefix);
+    if (mut) printf("  mutations: %s.maf.tsv %s.ccf.tsv %s.clin.tsv %s.clones.tsv\n", mut, mut, mut, mut);
   }
 cleanup:
-  strata_cohort_writer_abort(&w);
-  strata_mutwriter_abort(&mw);
-  if (s) {
-    free_names(samples, s->nobs);
-    free_names(pos, s->nobs);
-    free_names(patients, s->par.npatients);
-  }
   strata_sim_clones_destroy(&clones);
   strata_sim_destroy(&s);
-  free(r2f);
-  free(r2s);
-  free(r2t);
-  free(regcol);
   return st;
 }
 

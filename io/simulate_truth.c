@@ -1,7 +1,9 @@
-/* Writers for `strata simulate`: the multi-region mutation tables (MesKit MAF, CCF, clinical,
- * planted clones) as TSV by one process, each under a temporary name until commit.  The planted
- * truth goes into the cohort file through strata_cohort_writer_rank0 (cli/cmd_simulate.c), the
- * data matrices through the cohort writer (io/h5mu_write.c), not here. */
+/* Writers for `strata simulate` (strata/simulate_io.h): the planted truth under uns/strata_truth
+ * of the cohort file, written by rank 0 through strata_cohort_writer_rank0, and the multi-region
+ * mutation tables (MesKit MAF, CCF, clinical, planted clones) as TSV by one process, each under a
+ * temporary name until commit.  The data matrices go through the cohort writer
+ * (io/h5mu_write.c) from io/simulate_write.c, not here.  Nothing here calls simulate/: the
+ * loadings come through the caller's strata_sim_model_t. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,116 @@
 #include "strata/h5util.h"
 #include "strata/simulate_io.h"
 #include "strata/util.h"
+
+/* ---- planted truth -------------------------------------------------------------------------- */
+typedef struct {
+  const strata_sim_t *s;
+  const strata_sim_model_t *model;
+  const double *r2f, *r2s, *r2t;
+  const strata_sim_clones_t *clones;
+} truth_t;
+
+/* rows x cols float64 (1-D of rows when cols == 0), anndata's array encoding. */
+static int truth_matrix(hid_t loc, const char *name, int64_t rows, int64_t cols, const double *data) {
+  if (cols > 0) return strata_h5_write_matrix(loc, name, rows, cols, data, 0, 8);
+  return strata_h5_write_double(loc, name, rows, data);
+}
+
+/* uns/strata_truth/<view>: W, V (features x factors), Zv, active, noise precision or intercepts;
+ * tmp holds at least max(D*max(K,Kv), nobs*Kv) + 1 doubles. */
+static int truth_view(hid_t tg, const strata_sim_t *s, int v, const strata_sim_loadings_t *l,
+                      double *tmp) {
+  int st = STRATA_OK;
+  const int K = s->par.K, Kv = s->par.Kv;
+  const int64_t D = s->par.views[v].nvar;
+  hid_t vg = H5I_INVALID_HID;
+  STRATA_CHECK(strata_h5_group(tg, s->par.views[v].name, "dict", "0.1.0", &vg));
+  STRATA_CHECK(strata_h5_attr_double(vg, "bernoulli", s->par.views[v].lik == STRATA_SIM_BERNOULLI));
+  /* W and V as D x K, features x factors (MOFA's and muon's varm layout) */
+  for (int64_t d = 0; d < D; d++)
+    for (int k = 0; k < K; k++) tmp[d * K + k] = l->W[(int64_t)k * D + d];
+  STRATA_CHECK(truth_matrix(vg, "W", D, K, tmp));
+  for (int64_t d = 0; d < D; d++)
+    for (int j = 0; j < Kv; j++) tmp[d * Kv + j] = l->V[(int64_t)j * D + d];
+  STRATA_CHECK(truth_matrix(vg, "V", D, Kv, tmp));
+  STRATA_CHECK(truth_matrix(vg, "Zv", s->nobs, Kv, l->Zv));
+  for (int k = 0; k < K; k++) tmp[k] = l->active[k];
+  STRATA_CHECK(truth_matrix(vg, "active", K, 0, tmp));
+  if (s->par.views[v].lik == STRATA_SIM_GAUSSIAN) {
+    for (int64_t d = 0; d < D; d++) tmp[d] = 1.0 / (l->sd[d] * l->sd[d]);
+    STRATA_CHECK(truth_matrix(vg, "noise_precision", D, 0, tmp));
+  } else {
+    STRATA_CHECK(truth_matrix(vg, "intercept", D, 0, l->bias));
+  }
+cleanup:
+  if (vg >= 0) H5Gclose(vg);
+  return st;
+}
+
+/* uns/strata_truth/clones: ccf (samples x clusters) and parent (patients x clusters). */
+static int truth_clones(hid_t tg, const strata_sim_t *s, const strata_sim_clones_t *c) {
+  int st = STRATA_OK;
+  hid_t cg = H5I_INVALID_HID;
+  double *tmp = NULL;
+  STRATA_CHECK(strata_h5_group(tg, "clones", "dict", "0.1.0", &cg));
+  STRATA_CHECK(truth_matrix(cg, "ccf", s->nobs, c->maxc, c->ccf));
+  STRATA_MALLOC(tmp, s->par.npatients * c->maxc + 1);
+  for (int64_t k = 0; k < s->par.npatients * c->maxc; k++) tmp[k] = c->parent[k];
+  STRATA_CHECK(truth_matrix(cg, "parent", s->par.npatients, c->maxc, tmp));
+cleanup:
+  free(tmp);
+  if (cg >= 0) H5Gclose(cg);
+  return st;
+}
+
+/* Rank 0 (strata_cohort_writer_rank0's callback): everything under uns/strata_truth. */
+static int write_truth(int64_t file, void *arg) {
+  int st = STRATA_OK;
+  const truth_t *t = arg;
+  const strata_sim_t *s = t->s;
+  const int K = s->par.K, Kv = s->par.Kv, M = s->par.nviews;
+  hid_t uns = H5I_INVALID_HID, tg = H5I_INVALID_HID;
+  double *tmp = NULL;
+  strata_sim_loadings_t *l = NULL;
+  uns = H5Gopen2((hid_t)file, "uns", H5P_DEFAULT);
+  if (uns < 0) STRATA_FAIL(STRATA_ERR_HDF5, "hdf5: cannot open /uns");
+  STRATA_CHECK(strata_h5_group(uns, "strata_truth", "dict", "0.1.0", &tg));
+  STRATA_CHECK(strata_h5_attr_double(tg, "seed", (double)s->par.seed));
+  STRATA_CHECK(strata_h5_attr_double(tg, "patient_corr", s->par.patient_corr));
+  STRATA_CHECK(strata_h5_attr_double(tg, "active", s->par.active));
+  STRATA_CHECK(strata_h5_attr_double(tg, "density", s->par.density));
+  STRATA_CHECK(strata_h5_attr_double(tg, "noise", s->par.noise));
+  STRATA_CHECK(truth_matrix(tg, "Z", s->nobs, K, s->Z));
+  STRATA_CHECK(truth_matrix(tg, "r2_per_factor", M, K, t->r2f));
+  STRATA_CHECK(truth_matrix(tg, "r2_view_specific", M, Kv, t->r2s));
+  STRATA_CHECK(truth_matrix(tg, "r2_total", M, 0, t->r2t));
+  for (int v = 0; v < M; v++) {
+    const int64_t D = s->par.views[v].nvar;
+    int64_t n = D * (K > Kv ? K : Kv);
+    if (s->nobs * Kv > n) n = s->nobs * Kv;
+    STRATA_CHECK(t->model->loadings(s, v, &l));
+    STRATA_MALLOC(tmp, n + 1);
+    STRATA_CHECK(truth_view(tg, s, v, l, tmp));
+    t->model->loadings_destroy(&l);
+    free(tmp);
+    tmp = NULL;
+  }
+  if (t->clones) STRATA_CHECK(truth_clones(tg, s, t->clones));
+cleanup:
+  if (l) t->model->loadings_destroy(&l);
+  free(tmp);
+  if (tg >= 0) H5Gclose(tg);
+  if (uns >= 0) H5Gclose(uns);
+  return st;
+}
+
+int strata_sim_write_truth(strata_cohort_writer_t *w, const strata_sim_t *s,
+                           const strata_sim_model_t *model, const double *r2_factor,
+                           const double *r2_specific, const double *r2_total,
+                           const strata_sim_clones_t *clones) {
+  truth_t truth = {s, model, r2_factor, r2_specific, r2_total, clones};
+  return strata_cohort_writer_rank0(w, write_truth, &truth);
+}
 
 /* ---- mutation tables ------------------------------------------------------------------------ */
 enum { F_MAF, F_CCF, F_CLIN, F_CLONES, NFILES };

@@ -3,7 +3,8 @@
  * Bernoulli views; regions missing views; multi-region mutations with a planted clone tree).
  * Every number is drawn from the counter-based RNG at a position fixed by (seed, purpose, view,
  * element), so any rank can generate any row and the output does not depend on the rank count.
- * Implemented in solvers/simulate.c (numbers only); the writers are io/simulate_truth.c. */
+ * Implemented in simulate/simulate.c (numbers only); the writers are io/simulate_write.c and
+ * io/simulate_truth.c (strata/simulate_io.h). */
 #ifndef STRATA_SIMULATE_H
 #define STRATA_SIMULATE_H
 #include <stdint.h>
