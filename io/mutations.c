@@ -1181,6 +1181,97 @@ typedef struct {
   double ccf, sd, hi;
 } ccfrec_t;
 
+/* qnorm(1 - (1 - level)/2), the CI's z for a CCF_Std column: 1.96 at 0.95 (and level <= 0),
+ * else by bisection on erfc (libm has no normal quantile). */
+static double ccf_z(double level) {
+  if (!(level > 0) || level == 0.95) return 1.959963984540054;
+  double p = (1 - level) / 2, lo = 0, hi = 40;
+  for (int it = 0; it < 200; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (0.5 * erfc(mid / sqrt(2.0)) > p)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Not collective: hash of the local rows by (sample, chromosome, position); rows with the same
+ * key are chained through *next (first row in the slot, -1 ends a chain). */
+static int hash_rows(const strata_mut_table_t *t, rowhash_t *h, int64_t **nextp) {
+  int st = STRATA_OK;
+  int64_t *next = NULL;
+  h->cap = 16;
+  while (h->cap < 2 * (t->n + 1)) h->cap *= 2;
+  STRATA_CALLOC(h->key, h->cap);
+  STRATA_MALLOC(h->row, h->cap);
+  STRATA_MALLOC(next, t->n);
+  for (int64_t i = t->n - 1; i >= 0; i--) {
+    uint64_t k = rkey(t->sample[i], t->chrom[i], t->pos[i]);
+    uint64_t s = k & (uint64_t)(h->cap - 1);
+    next[i] = -1;
+    for (;;) {
+      if (!h->key[s]) {
+        h->key[s] = k;
+        h->row[s] = i;
+        break;
+      }
+      int64_t j = h->row[s];
+      if (h->key[s] == k && t->sample[j] == t->sample[i] && t->chrom[j] == t->chrom[i] &&
+          t->pos[j] == t->pos[i]) {
+        next[i] = j;
+        h->row[s] = i;
+        break;
+      }
+      s = (s + 1) & (uint64_t)(h->cap - 1);
+    }
+  }
+cleanup:
+  *nextp = next;
+  return st;
+}
+
+/* Not collective: give every local row matching a received CCF record (record, chromosome
+ * string) its CCF; count the records that match no row. */
+static void apply_ccf(const bytes_t *in, const intern_t *strs, const rowhash_t *h,
+                      const int64_t *next, int has_ci, double z, strata_mut_table_t *t) {
+  for (size_t off = 0; off < in->len;) {
+    ccfrec_t rec;
+    memcpy(&rec, in->p + off, sizeof rec);
+    off += sizeof rec;
+    const char *c = in->p + off;
+    off += strlen(c) + 1;
+    int ci = intern_find(strs, c);
+    int64_t hit = -1;
+    if (ci >= 0) {
+      uint64_t k = rkey(rec.sample, ci, rec.pos);
+      uint64_t slot = k & (uint64_t)(h->cap - 1);
+      while (h->key[slot]) {
+        int64_t j = h->row[slot];
+        if (h->key[slot] == k && t->sample[j] == rec.sample && t->chrom[j] == ci &&
+            t->pos[j] == rec.pos) {
+          hit = j;
+          break;
+        }
+        slot = (slot + 1) & (uint64_t)(h->cap - 1);
+      }
+    }
+    if (hit < 0) {
+      t->ccf_unmatched++;
+      continue;
+    }
+    /* MesKit: CCF > 1 capped to 1; CI high from the CI column, else CCF + z * CCF_Std on the
+     * capped CCF (MesKit computes it after the cap) */
+    double capped = rec.ccf > 1 ? 1.0 : rec.ccf;
+    double cihi = has_ci ? rec.hi : capped + z * rec.sd;
+    for (int64_t j = hit; j >= 0; j = next[j]) {
+      t->ccf[j] = capped;
+      t->ccf_std[j] = rec.sd;
+      t->ccf_ci_high[j] = cihi;
+    }
+  }
+}
+
 /* Join the MesKit CCF file on (Patient_ID, Tumor_Sample_Barcode, Chromosome, Start_Position):
  * each rank parses its range and sends each row to the owner of the sample's patient, which
  * gives every matching local row the CCF (MesKit's left_join).  Collective. */
@@ -1194,20 +1285,8 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
   int64_t *next = NULL;
   bytes_t *out = NULL, in = {0};
   range_t rg;
-  double z = 1.959963984540054;
+  double z = ccf_z(sp->ccf_conf_level);
   MPI_Comm_size(comm, &size);
-  if (sp->ccf_conf_level > 0 && sp->ccf_conf_level != 0.95) {
-    /* qnorm(1 - (1 - level)/2) by bisection on erfc (libm has no normal quantile) */
-    double p = (1 - sp->ccf_conf_level) / 2, lo = 0, hi = 40;
-    for (int it = 0; it < 200; it++) {
-      double mid = 0.5 * (lo + hi);
-      if (0.5 * erfc(mid / sqrt(2.0)) > p)
-        lo = mid;
-      else
-        hi = mid;
-    }
-    z = 0.5 * (lo + hi);
-  }
   lst = lr_open(&hr, sp->ccf);
   if (!lst) lst = read_header(&hr, hf, &nf);
   if (!lst) { /* hf points into hr's buffer: look the columns up before closing it */
@@ -1229,32 +1308,8 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
   t->has_ci = cstd >= 0 || cci >= 0;
   STRATA_CHECK(make_range(comm, sp->ccf, &rg));
   /* hash of local rows by key; chains through next[] keep every row with the key */
-  h.cap = 16;
-  while (h.cap < 2 * (t->n + 1)) h.cap *= 2;
-  STRATA_CALLOC(h.key, h.cap);
-  STRATA_MALLOC(h.row, h.cap);
-  STRATA_MALLOC(next, t->n);
+  STRATA_CHECK(hash_rows(t, &h, &next));
   STRATA_CALLOC(out, size);
-  for (int64_t i = t->n - 1; i >= 0; i--) {
-    uint64_t k = rkey(t->sample[i], t->chrom[i], t->pos[i]);
-    uint64_t s = k & (uint64_t)(h.cap - 1);
-    next[i] = -1;
-    for (;;) {
-      if (!h.key[s]) {
-        h.key[s] = k;
-        h.row[s] = i;
-        break;
-      }
-      int64_t j = h.row[s];
-      if (h.key[s] == k && t->sample[j] == t->sample[i] && t->chrom[j] == t->chrom[i] &&
-          t->pos[j] == t->pos[i]) {
-        next[i] = j;
-        h.row[s] = i;
-        break;
-      }
-      s = (s + 1) & (uint64_t)(h.cap - 1);
-    }
-  }
   int more = rg.active, anymore = 1;
   if (more) lst = range_open(&r, sp->ccf, &rg);
   if (lst) more = 0;
@@ -1311,41 +1366,7 @@ static int join_ccf(MPI_Comm comm, const strata_mut_spec_t *sp, strata_mut_table
       nrow++;
     }
     STRATA_CHECK(exchange(comm, out, &in));
-    for (size_t off = 0; !lst && off < in.len;) {
-      ccfrec_t rec;
-      memcpy(&rec, in.p + off, sizeof rec);
-      off += sizeof rec;
-      const char *c = in.p + off;
-      off += strlen(c) + 1;
-      int ci = intern_find(strs, c);
-      int64_t hit = -1;
-      if (ci >= 0) {
-        uint64_t k = rkey(rec.sample, ci, rec.pos);
-        uint64_t slot = k & (uint64_t)(h.cap - 1);
-        while (h.key[slot]) {
-          int64_t j = h.row[slot];
-          if (h.key[slot] == k && t->sample[j] == rec.sample && t->chrom[j] == ci &&
-              t->pos[j] == rec.pos) {
-            hit = j;
-            break;
-          }
-          slot = (slot + 1) & (uint64_t)(h.cap - 1);
-        }
-      }
-      if (hit < 0) {
-        t->ccf_unmatched++;
-        continue;
-      }
-      /* MesKit: CCF > 1 capped to 1; CI high from the CI column, else CCF + z * CCF_Std on the
-       * capped CCF (MesKit computes it after the cap) */
-      double capped = rec.ccf > 1 ? 1.0 : rec.ccf;
-      double cihi = cci >= 0 ? rec.hi : capped + z * rec.sd;
-      for (int64_t j = hit; j >= 0; j = next[j]) {
-        t->ccf[j] = capped;
-        t->ccf_std[j] = rec.sd;
-        t->ccf_ci_high[j] = cihi;
-      }
-    }
+    if (!lst) apply_ccf(&in, strs, &h, next, cci >= 0, z, t);
     if (lst) more = 0;
     STRATA_MPI_CHECK(MPI_Allreduce(&more, &anymore, 1, MPI_INT, MPI_MAX, comm));
   }
