@@ -259,6 +259,112 @@ cleanup:
   return st;
 }
 
+/* Rank 0: the categories (chromosomes, alleles) of every rank's string table, unified in order
+ * of first appearance over ranks: cats[0..ncat) point into allbytes; map[mapoff[q] + c] is the
+ * global code of rank q's local code c.  The caller frees *mapoffp, *mapp and *catsp. */
+static int unify_categories(int size, char *allbytes, const int *scnt, const int *sdsp,
+                            int64_t **mapoffp, int64_t **mapp, char ***catsp, int64_t *ncatp) {
+  int st = STRATA_OK;
+  int64_t nloc = 0;
+  STRATA_CALLOC(*mapoffp, size + 1);
+  int64_t *mapoff = *mapoffp;
+  for (int q = 0; q < size; q++) {
+    int64_t k = 0;
+    for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q]; b += (int64_t)strlen(allbytes + b) + 1) k++;
+    mapoff[q + 1] = mapoff[q] + k;
+    nloc += k;
+  }
+  STRATA_MALLOC(*mapp, nloc);
+  int64_t *map = *mapp;
+  STRATA_MALLOC(*catsp, nloc);
+  char **cats = *catsp;
+  int64_t ncat = 0;
+  /* linear-probe hash over the category strings */
+  int64_t hcap = 16;
+  while (hcap < 2 * (nloc + 1)) hcap *= 2;
+  int64_t *slot = calloc((size_t)hcap, sizeof *slot);
+  if (!slot) {
+    STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
+  }
+  int64_t li = 0;
+  for (int q = 0; q < size; q++)
+    for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q];
+         b += (int64_t)strlen(allbytes + b) + 1, li++) {
+      const char *s = allbytes + b;
+      uint64_t h = 1469598103934665603ULL;
+      for (const char *c = s; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+      int64_t k = (int64_t)(h & (uint64_t)(hcap - 1));
+      while (slot[k] && strcmp(cats[slot[k] - 1], s)) k = (k + 1) & (hcap - 1);
+      if (!slot[k]) {
+        cats[ncat] = (char *)s;
+        slot[k] = ++ncat;
+      }
+      map[li] = slot[k] - 1;
+    }
+  free(slot);
+  *ncatp = ncat;
+cleanup:
+  return st;
+}
+
+/* Rank 0: open (or create) path, replace its mutation group and write the group's attributes,
+ * the name tables and the patient offsets; *rp is the group the rows go to.  The caller closes
+ * *fp, *gp and *rp (set to -1 when not opened). */
+static int write_store_header(const char *path, const char *source, const strata_mut_table_t *t,
+                              hid_t *fp, hid_t *gp, hid_t *rp) {
+  int st = STRATA_OK;
+  H5E_BEGIN_TRY {
+    *fp = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+  }
+  H5E_END_TRY;
+  if (*fp < 0) *fp = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (*fp < 0)
+    st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open or create '%s'",
+                        path);
+  if (!st) {
+    H5E_BEGIN_TRY {
+      H5Ldelete(*fp, MUT_GROUP, H5P_DEFAULT);
+    }
+    H5E_END_TRY;
+    st = open_groups(*fp, MUT_GROUP, gp);
+  }
+  if (!st) st = strata_h5_attr_string(*gp, "encoding-type", "dict");
+  if (!st) st = strata_h5_attr_string(*gp, "encoding-version", "0.1.0");
+  if (!st) st = strata_h5_attr_string(*gp, "source", source ? source : "");
+  if (!st)
+    st = strata_h5_attr_string(*gp, "description",
+                               "multi-region mutation rows (VAF > 0) in patient order; "
+                               "patient_offsets[p]..[p+1] are patient p's rows");
+  if (!st) st = strata_h5_attr_int64(*gp, "has_ci", t->has_ci);
+  if (!st) st = strata_h5_attr_int64(*gp, "has_ccf", t->has_ccf);
+  if (!st) st = strata_h5_attr_int64(*gp, "has_cluster", t->has_cluster);
+  if (!st) st = strata_h5_attr_int64(*gp, "has_depth", t->has_depth);
+  if (!st) st = strata_h5_attr_int64(*gp, "vaf_percent", t->vaf_percent);
+  if (!st) st = strata_h5_attr_int64(*gp, "dropped_vaf0", t->dropped_vaf0);
+  if (!st) st = strata_h5_attr_int64(*gp, "dropped_chrM", t->dropped_chrM);
+  if (!st) st = strata_h5_write_strings(*gp, "sample_names", t->nsamples, t->sample_names);
+  if (!st) st = strata_h5_write_strings(*gp, "patient_names", t->npatients, t->patient_names);
+  if (!st) st = strata_h5_write_strings(*gp, "tumor_names", t->ntumors, t->tumor_names);
+  if (!st) {
+    int64_t *tmp = malloc((size_t)(t->nsamples + t->ntumors + t->npatients + 1) * sizeof *tmp);
+    if (!tmp) st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
+    for (int64_t s = 0; !st && s < t->nsamples; s++) tmp[s] = t->sample_patient[s];
+    if (!st) st = strata_h5_write_int64(*gp, "sample_patient", t->nsamples, tmp);
+    for (int64_t s = 0; !st && s < t->nsamples; s++) tmp[s] = t->sample_tumor[s];
+    if (!st) st = strata_h5_write_int64(*gp, "sample_tumor", t->nsamples, tmp);
+    for (int64_t k = 0; !st && k < t->ntumors; k++) tmp[k] = t->tumor_patient[k];
+    if (!st) st = strata_h5_write_int64(*gp, "tumor_patient", t->ntumors, tmp);
+    if (!st) {
+      tmp[0] = 0;
+      for (int64_t p = 0; p < t->npatients; p++) tmp[p + 1] = tmp[p] + t->patient_rows[p];
+      st = strata_h5_write_int64(*gp, "patient_offsets", t->npatients + 1, tmp);
+    }
+    free(tmp);
+  }
+  if (!st) st = strata_h5_group(*gp, "rows", "dict", "0.1.0", rp);
+  return st;
+}
+
 static const strata_mut_table_t *g_tab;
 static int cmp_patient_line(const void *a, const void *b) {
   int64_t i = *(const int64_t *)a, j = *(const int64_t *)b;
@@ -327,93 +433,9 @@ int strata_mut_store(MPI_Comm comm, const strata_mut_table_t *t, const char *pat
     STRATA_MALLOC(gd, N);
   }
   /* rank 0: global categories in order of first appearance over ranks; map[rank-local] */
-  if (rank == 0) {
-    int64_t nloc = 0;
-    STRATA_CALLOC(mapoff, size + 1);
-    for (int q = 0; q < size; q++) {
-      int64_t k = 0;
-      for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q]; b += (int64_t)strlen(allbytes + b) + 1) k++;
-      mapoff[q + 1] = mapoff[q] + k;
-      nloc += k;
-    }
-    STRATA_MALLOC(map, nloc);
-    STRATA_MALLOC(cats, nloc);
-    /* linear-probe hash over the category strings */
-    int64_t hcap = 16;
-    while (hcap < 2 * (nloc + 1)) hcap *= 2;
-    int64_t *slot = calloc((size_t)hcap, sizeof *slot);
-    if (!slot) {
-      STRATA_FAIL(STRATA_ERR_MEM, "out of memory");
-    }
-    int64_t li = 0;
-    for (int q = 0; q < size; q++)
-      for (int64_t b = sdsp[q]; b < sdsp[q] + scnt[q];
-           b += (int64_t)strlen(allbytes + b) + 1, li++) {
-        const char *s = allbytes + b;
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *c = s; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ULL;
-        int64_t k = (int64_t)(h & (uint64_t)(hcap - 1));
-        while (slot[k] && strcmp(cats[slot[k] - 1], s)) k = (k + 1) & (hcap - 1);
-        if (!slot[k]) {
-          cats[ncat] = (char *)s;
-          slot[k] = ++ncat;
-        }
-        map[li] = slot[k] - 1;
-      }
-    free(slot);
-  }
-  /* gather and write column by column */
-  if (rank == 0) {
-    H5E_BEGIN_TRY {
-      f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
-    }
-    H5E_END_TRY;
-    if (f < 0) f = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0)
-      st = strata_err_set(STRATA_ERR_IO, __FILE__, __LINE__, __func__, "cannot open or create '%s'",
-                          path);
-    if (!st) {
-      H5E_BEGIN_TRY {
-        H5Ldelete(f, MUT_GROUP, H5P_DEFAULT);
-      }
-      H5E_END_TRY;
-      st = open_groups(f, MUT_GROUP, &g);
-    }
-    if (!st) st = strata_h5_attr_string(g, "encoding-type", "dict");
-    if (!st) st = strata_h5_attr_string(g, "encoding-version", "0.1.0");
-    if (!st) st = strata_h5_attr_string(g, "source", source ? source : "");
-    if (!st)
-      st = strata_h5_attr_string(g, "description",
-                                 "multi-region mutation rows (VAF > 0) in patient order; "
-                                 "patient_offsets[p]..[p+1] are patient p's rows");
-    if (!st) st = strata_h5_attr_int64(g, "has_ci", t->has_ci);
-    if (!st) st = strata_h5_attr_int64(g, "has_ccf", t->has_ccf);
-    if (!st) st = strata_h5_attr_int64(g, "has_cluster", t->has_cluster);
-    if (!st) st = strata_h5_attr_int64(g, "has_depth", t->has_depth);
-    if (!st) st = strata_h5_attr_int64(g, "vaf_percent", t->vaf_percent);
-    if (!st) st = strata_h5_attr_int64(g, "dropped_vaf0", t->dropped_vaf0);
-    if (!st) st = strata_h5_attr_int64(g, "dropped_chrM", t->dropped_chrM);
-    if (!st) st = strata_h5_write_strings(g, "sample_names", t->nsamples, t->sample_names);
-    if (!st) st = strata_h5_write_strings(g, "patient_names", t->npatients, t->patient_names);
-    if (!st) st = strata_h5_write_strings(g, "tumor_names", t->ntumors, t->tumor_names);
-    if (!st) {
-      int64_t *tmp = malloc((size_t)(t->nsamples + t->ntumors + t->npatients + 1) * sizeof *tmp);
-      if (!tmp) st = strata_err_set(STRATA_ERR_MEM, __FILE__, __LINE__, __func__, "out of memory");
-      for (int64_t s = 0; !st && s < t->nsamples; s++) tmp[s] = t->sample_patient[s];
-      if (!st) st = strata_h5_write_int64(g, "sample_patient", t->nsamples, tmp);
-      for (int64_t s = 0; !st && s < t->nsamples; s++) tmp[s] = t->sample_tumor[s];
-      if (!st) st = strata_h5_write_int64(g, "sample_tumor", t->nsamples, tmp);
-      for (int64_t k = 0; !st && k < t->ntumors; k++) tmp[k] = t->tumor_patient[k];
-      if (!st) st = strata_h5_write_int64(g, "tumor_patient", t->ntumors, tmp);
-      if (!st) {
-        tmp[0] = 0;
-        for (int64_t p = 0; p < t->npatients; p++) tmp[p + 1] = tmp[p] + t->patient_rows[p];
-        st = strata_h5_write_int64(g, "patient_offsets", t->npatients + 1, tmp);
-      }
-      free(tmp);
-    }
-    if (!st) st = strata_h5_group(g, "rows", "dict", "0.1.0", &r);
-  }
+  if (rank == 0) st = unify_categories(size, allbytes, scnt, sdsp, &mapoff, &map, &cats, &ncat);
+  /* gather and write column by column (agreed first: rank 0 may have failed above) */
+  if (rank == 0 && !st) st = write_store_header(path, source, t, &f, &g, &r);
   STRATA_CHECK(strata_agree(comm, st));
 #define GATHER_I(expr, name)                                                                 \
   do {                                                                                       \
