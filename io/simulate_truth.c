@@ -25,9 +25,11 @@ typedef struct {
   const strata_sim_clones_t *clones;
 } truth_t;
 
-/* rows x cols float64 (1-D of rows when cols == 0), anndata's array encoding. */
+/* rows x cols float64 (1-D of rows when cols < 0), anndata's array encoding. */
 static int truth_matrix(hid_t loc, const char *name, int64_t rows, int64_t cols, const double *data) {
-  if (cols > 0) return strata_h5_write_matrix(loc, name, rows, cols, data, 0, 8);
+  /* cols < 0: a vector of rows values; cols == 0 (no view factors, no clusters): a rows x 0
+   * matrix with no data, never a vector read from an array that has none */
+  if (cols >= 0) return strata_h5_write_matrix(loc, name, rows, cols, data, 0, 8);
   return strata_h5_write_double(loc, name, rows, data);
 }
 
@@ -50,12 +52,12 @@ static int truth_view(hid_t tg, const strata_sim_t *s, int v, const strata_sim_l
   STRATA_CHECK(truth_matrix(vg, "V", D, Kv, tmp));
   STRATA_CHECK(truth_matrix(vg, "Zv", s->nobs, Kv, l->Zv));
   for (int k = 0; k < K; k++) tmp[k] = l->active[k];
-  STRATA_CHECK(truth_matrix(vg, "active", K, 0, tmp));
+  STRATA_CHECK(truth_matrix(vg, "active", K, -1, tmp));
   if (s->par.views[v].lik == STRATA_SIM_GAUSSIAN) {
     for (int64_t d = 0; d < D; d++) tmp[d] = 1.0 / (l->sd[d] * l->sd[d]);
-    STRATA_CHECK(truth_matrix(vg, "noise_precision", D, 0, tmp));
+    STRATA_CHECK(truth_matrix(vg, "noise_precision", D, -1, tmp));
   } else {
-    STRATA_CHECK(truth_matrix(vg, "intercept", D, 0, l->bias));
+    STRATA_CHECK(truth_matrix(vg, "intercept", D, -1, l->bias));
   }
 cleanup:
   if (vg >= 0) H5Gclose(vg);
@@ -98,7 +100,7 @@ static int write_truth(int64_t file, void *arg) {
   STRATA_CHECK(truth_matrix(tg, "Z", s->nobs, K, s->Z));
   STRATA_CHECK(truth_matrix(tg, "r2_per_factor", M, K, t->r2f));
   STRATA_CHECK(truth_matrix(tg, "r2_view_specific", M, Kv, t->r2s));
-  STRATA_CHECK(truth_matrix(tg, "r2_total", M, 0, t->r2t));
+  STRATA_CHECK(truth_matrix(tg, "r2_total", M, -1, t->r2t));
   for (int v = 0; v < M; v++) {
     const int64_t D = s->par.views[v].nvar;
     int64_t n = D * (K > Kv ? K : Kv);

@@ -141,4 +141,17 @@ if p.returncode == 0:
     t.check(len(rows) == 121, "ith reports every patient (%d rows)" % len(rows))
 f.close()
 os.remove("truth.h5mu")
+
+# no view-specific factors: V and Zv are features x 0 and samples x 0 matrices (they used to be
+# vectors read past a one-element array), and R2 per view-specific factor views x 0
+strata(NP, "simulate", "-o", "vf0.h5mu", "--patients", 12, "--views", "rna:gaussian:40,mut:bernoulli:25",
+       "--factors", 3, "--view-factors", 0, "--seed", 5)
+with h5py.File("vf0.h5mu", "r") as g:
+    tr0 = g["uns/strata_truth"]
+    n0 = g["obs/_index"].shape[0]
+    for v, d in (("rna", 40), ("mut", 25)):
+        t.check(tr0[v]["V"].shape == (d, 0) and tr0[v]["Zv"].shape == (n0, 0),
+                "--view-factors 0: %s V %s, Zv %s" % (v, tr0[v]["V"].shape, tr0[v]["Zv"].shape))
+    t.check(tr0["r2_view_specific"].shape == (2, 0), "--view-factors 0: r2_view_specific %s" % (tr0["r2_view_specific"].shape,))
+os.remove("vf0.h5mu")
 t.finish()
