@@ -164,4 +164,91 @@ void strata_logrank_free(strata_logrank_t *l);
  * lower.tail = FALSE)); relative accuracy ~1e-14. */
 double strata_pchisq_upper(double x, int df);
 
+/* ---- patient-level data of `strata outcome` (solvers/outcome/prepare.c) ---------------- */
+
+/* How a sample-level (region) value becomes the patient's: over its samples with a finite
+ * value, their mean, max or min (NaN when none has one). */
+enum { STRATA_OUTCOME_MEAN = 0, STRATA_OUTCOME_MAX = 1, STRATA_OUTCOME_MIN = 2 };
+/* "mean", "max", "min"; the rule of a name or -1. */
+const char *strata_outcome_rule_name(int rule);
+int strata_outcome_rule_parse(const char *s);
+
+/* Not collective.  out[npatients] = the rule over v[i] of the samples i with patient[i] == p
+ * (nobs values).  O(nobs + npatients). */
+STRATA_NODISCARD int strata_outcome_to_patients(int64_t nobs, const int32_t *patient, int64_t npatients,
+                                                int rule, const double *v, double *out);
+/* Not collective.  The same for each of nloc columns of a local block a (mloc x nloc
+ * column-major, its rows the global samples rows[mloc]; absent samples are missing), keeping
+ * the n patients pidx[n]: out is n x nloc column-major. */
+STRATA_NODISCARD int strata_outcome_block_to_patients(int64_t nobs, const int32_t *patient,
+                                                      int64_t npatients, int rule, int64_t mloc,
+                                                      const int64_t *rows, const double *a, int64_t nloc,
+                                                      int64_t n, const int64_t *pidx, double *out);
+
+/* The outcome of every patient and the patients that have one.  The caller fills npatients and
+ * the arrays time, event, stratum, ok [npatients] (ok[p] = 0: no outcome; event -1 and stratum
+ * -1 when missing); strata_outcome_cases_select fills the rest.  strata_outcome_cases_free
+ * frees every array (malloc'd) and zeroes it. */
+typedef struct strata_outcome_cases {
+  int64_t npatients;
+  double *time;
+  int *event, *stratum, *ok;
+  int64_t missing;      /* patients with ok = 0 */
+  int nstrata;          /* stratum levels (0: not stratified) */
+  int64_t n, nev;       /* patients kept (ok) and their events */
+  double *ptime;        /* [n] of the kept patients, in patient order */
+  int *pevent, *pstrat;
+  int64_t *pidx;        /* [n] their patient indices */
+} strata_outcome_cases_t;
+
+/* Not collective.  Keep the patients with ok (c->n of them) and compact the nrep predictor
+ * columns x (npatients x nrep column-major, in place) to those patients, stride c->n. */
+STRATA_NODISCARD int strata_outcome_cases_select(strata_outcome_cases_t *c, int64_t nrep, double *x);
+void strata_outcome_cases_free(strata_outcome_cases_t *c);
+
+/* Collective over comm.  Column j (n values) of a predictor table whose first nrep columns are
+ * replicated (xp, n x nrep) and whose others are held in blocks: rank r holds columns
+ * nrep + [blk[2r], blk[2r] + blk[2r+1]) as xv (n x blk[2r+1]); broadcast from the owner. */
+STRATA_NODISCARD int strata_outcome_column(MPI_Comm comm, int64_t j, int64_t nrep, const double *xp,
+                                           int64_t n, const int64_t *blk, const double *xv, double *out);
+
+/* Not collective.  The predictors of the multivariable model by spec: "all" (or spec NULL and
+ * npred <= 20) = every predictor not flagged constant, no_events or infinite in rows; "none"
+ * (or NULL otherwise) = none; else a comma list of names (STRATA_ERR_USAGE for an unknown one).
+ * sel[npred] receives the indices, *nsel their number. */
+STRATA_NODISCARD int strata_outcome_select(int64_t npred, char *const *names, const strata_cox_row_t *rows,
+                                           const char *spec, int *sel, int *nsel);
+
+/* Not collective.  strata_cox_fit on the complete cases: ok[i] = 1 when all p values of patient
+ * i in x (s->n x p column-major) are finite; the fit uses those patients only. */
+STRATA_NODISCARD int strata_cox_fit_complete(const strata_surv_t *s, int p, const double *x,
+                                             const strata_cox_opts_t *opts, int *ok, strata_cox_fit_t *out);
+
+/* Not collective.  The score predictor: the one named name (STRATA_ERR_USAGE if none), or with
+ * name NULL the one with the smallest finite p_lr (*best = -1 when none has one). */
+STRATA_NODISCARD int strata_outcome_pick(int64_t npred, char *const *names, const strata_cox_row_t *rows,
+                                         const char *name, int64_t *best);
+
+/* score[i] = sum_k coef[k] x[i,k] over the non-NaN coef (x n x p), NaN where !ok[i]. */
+void strata_outcome_linear_predictor(int64_t n, int p, const double *x, const double *coef, const int *ok,
+                                     double *score);
+
+/* The median split of a risk score: groups low (score <= median) and high. */
+typedef struct strata_outcome_split {
+  int has_median;       /* at least 2 finite scores */
+  double median;
+  strata_concordance_t conc; /* c NaN when not computed */
+  int ngroups;          /* 2 when both groups are non-empty (then km and lr are filled), else 0 */
+  strata_km_t km[2];
+  strata_logrank_t lr;
+} strata_outcome_split_t;
+
+/* Not collective.  With at least two finite scores (score[s->n], non-finite = left out): the
+ * median, the C-index of the score, and when both halves are non-empty their Kaplan-Meier
+ * curves (95% CI) and log-rank test.  O(n^2) for the C-index.  Free with
+ * strata_outcome_split_free (NULL-safe). */
+STRATA_NODISCARD int strata_outcome_split(const strata_surv_t *s, const double *score,
+                                          strata_outcome_split_t *out);
+void strata_outcome_split_free(strata_outcome_split_t *s);
+
 #endif

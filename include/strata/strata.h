@@ -4,7 +4,7 @@
  *   solvers/:           svd, factor, nmf, ith, outcome
  *   simulate/:          simulate
  *   io/ (with io):      cohort, import, mutations, checkpoint, h5util, h5mu_results, pca_results,
- *                       nmf_results, ith_results, outcome_results, mofa2, simulate_io
+ *                       nmf_results, ith_results, outcome_input, outcome_results, mofa2, simulate_io
  *   monitor/ (with io): monitor, monitor_view
  * strata/version.h says whether this build has io (STRATA_HAVE_IO).  Every header is also
  * usable alone. */
@@ -40,6 +40,7 @@
 #include "strata/pca_results.h"
 #include "strata/nmf_results.h"
 #include "strata/ith_results.h"
+#include "strata/outcome_input.h"
 #include "strata/outcome_results.h"
 #include "strata/mofa2.h"
 #include "strata/simulate_io.h"
