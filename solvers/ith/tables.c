@@ -113,12 +113,7 @@ static int table_gather(MPI_Comm comm, int root, strata_ith_table_t *b) {
                                MPI_CHAR, root, comm));
   STRATA_MPI_CHECK(MPI_Gatherv(b->values, (int)mine[1], MPI_DOUBLE, num, ncnt, ndsp, MPI_DOUBLE,
                                root, comm));
-  free(b->labels);
-  free(b->values);
-  b->labels = NULL;
-  b->values = NULL;
-  b->labels_len = b->labels_cap = 0;
-  b->nrows = b->values_cap = 0;
+  table_free(b);
   if (rank == root) {
     txt[tot] = '\0';
     b->labels = txt;
